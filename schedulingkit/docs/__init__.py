@@ -1,0 +1,1 @@
+"""`schedulingkit docs build`: reference pages rendered from the OpenAPI document."""

@@ -1,0 +1,1 @@
+"""`schedulingkit spec check`: the project's own rules over the OpenAPI document."""
