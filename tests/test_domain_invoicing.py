@@ -1,0 +1,191 @@
+"""Invoice arithmetic (Decimal, half-up per line per tax) and the invoice status graph."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from schedulingkit.impl.domain.invoicing import (
+    STATUSES,
+    TRANSITIONS,
+    InvoiceTotals,
+    TaxRule,
+    can_transition,
+    invoice_totals,
+    line_totals,
+    round_minor,
+    tax_amount,
+)
+
+TAXES = [
+    # amount, rate, inclusive, expected tax
+    pytest.param(1000, "20.00", False, 200, id="exclusive-20pct"),
+    pytest.param(1000, "20.00", True, 167, id="inclusive-20pct-of-1000-is-166.67-rounds-up"),
+    pytest.param(1200, "20.00", True, 200, id="inclusive-20pct-exact"),
+    pytest.param(1004, "12.50", False, 126, id="exclusive-exact-half-125.5-rounds-up"),
+    pytest.param(1012, "12.50", False, 127, id="exclusive-exact-half-126.5-rounds-up"),
+    pytest.param(100, "7.50", False, 8, id="exclusive-7.5-rounds-up"),
+    pytest.param(5, "10.00", False, 1, id="exclusive-0.5-rounds-up"),
+    pytest.param(4, "10.00", False, 0, id="exclusive-0.4-rounds-down"),
+    pytest.param(21, "100.00", True, 11, id="inclusive-exact-half-10.5-rounds-up"),
+    pytest.param(1000, "0.00", False, 0, id="zero-rate-exclusive"),
+    pytest.param(1000, "0", True, 0, id="zero-rate-inclusive"),
+    pytest.param(999, "100.00", False, 999, id="exclusive-100pct"),
+    pytest.param(999, "100.00", True, 500, id="inclusive-100pct-499.5-rounds-up"),
+    pytest.param(1055, "5.50", True, 55, id="inclusive-5.5pct"),
+    pytest.param(1, "19.00", True, 0, id="inclusive-on-one-unit"),
+    pytest.param(0, "20.00", False, 0, id="zero-amount"),
+    pytest.param(10**15, "20.00", False, 2 * 10**14, id="large-amount-exact"),
+    pytest.param(
+        99_999_999_999, "33.33", True, 24_998_124_953, id="large-amount-inclusive-no-float-drift"
+    ),
+    pytest.param(333, "0.01", False, 0, id="tiny-rate-0.0333"),
+    pytest.param(5000, "0.01", False, 1, id="tiny-rate-0.5-rounds-up"),
+]
+
+
+@pytest.mark.parametrize(("amount", "rate", "inclusive", "expected"), TAXES)
+def test_tax_amount(amount: int, rate: str, inclusive: bool, expected: int) -> None:
+    assert tax_amount(amount, Decimal(rate), inclusive) == expected
+
+
+def test_large_inclusive_case_matches_exact_rational_arithmetic() -> None:
+    # 99_999_999_999 - 99_999_999_999 / 1.3333 computed with integers only.
+    numerator = 99_999_999_999 * 3333  # amount * rate / (100 + rate), rate = 33.33
+    denominator = 13333
+    quotient, remainder = divmod(numerator, denominator)
+    expected = quotient + (1 if 2 * remainder >= denominator else 0)
+    assert tax_amount(99_999_999_999, Decimal("33.33"), True) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("0.5", 1), ("1.5", 2), ("2.5", 3), ("2.4999", 2), ("-0.5", -1), ("0", 0)],
+)
+def test_round_minor_is_half_up_not_bankers(value: str, expected: int) -> None:
+    assert round_minor(Decimal(value)) == expected
+
+
+VAT = TaxRule(name="VAT", rate=Decimal("20.00"), inclusive=False, tax_id=1)
+VAT_INCL = TaxRule(name="VAT incl.", rate=Decimal("20.00"), inclusive=True, tax_id=2)
+CITY = TaxRule(name="City tax", rate=Decimal("5.50"), inclusive=False, tax_id=3)
+ZERO = TaxRule(name="Zero", rate=Decimal("0"), inclusive=False, tax_id=4)
+
+LINES = [
+    # quantity, unit_amount, taxes, expected amount, expected per-tax amounts
+    pytest.param(1, 1000, (), 1000, (), id="no-tax"),
+    pytest.param(3, 333, (VAT,), 999, (200,), id="qty-3-exclusive-199.8"),
+    pytest.param(1, 1000, (VAT, CITY), 1000, (200, 55), id="two-exclusive-taxes-independent"),
+    pytest.param(1, 1000, (VAT_INCL, CITY), 1000, (167, 55), id="inclusive-and-exclusive"),
+    pytest.param(1, 1000, (ZERO,), 1000, (0,), id="zero-rate-snapshot-kept"),
+    pytest.param(Decimal("1.5"), 333, (VAT,), 500, (100,), id="fractional-qty-499.5-rounds-up"),
+    pytest.param(1_000_000, 99_999, (VAT,), 99_999_000_000, (19_999_800_000,), id="large-quantity"),
+    pytest.param(0, 1000, (VAT,), 0, (0,), id="zero-quantity"),
+]
+
+
+@pytest.mark.parametrize(("quantity", "unit", "taxes", "amount", "tax_amounts"), LINES)
+def test_line_totals(
+    quantity: Decimal | int,
+    unit: int,
+    taxes: tuple[TaxRule, ...],
+    amount: int,
+    tax_amounts: tuple[int, ...],
+) -> None:
+    line = line_totals(quantity, unit, taxes)
+    assert line.amount == amount
+    assert tuple(t.amount for t in line.taxes) == tax_amounts
+    assert line.tax_amount == sum(tax_amounts)
+    # the snapshot keeps what was applied, so later edits of a tax cannot change it
+    assert [(t.tax_id, t.name, t.rate, t.inclusive) for t in line.taxes] == [
+        (rule.tax_id, rule.name, rule.rate, rule.inclusive) for rule in taxes
+    ]
+
+
+def test_taxes_are_rounded_per_line_not_on_the_sum() -> None:
+    # each line: 1 x 5 at 10% = 0.5 -> 1; rounding the sum would give 3 x 0.5 = 1.5 -> 2
+    lines = [line_totals(1, 5, (TaxRule("T", Decimal("10"), False),)) for _ in range(3)]
+    totals = invoice_totals(lines, discount=0, amount_paid=0)
+    assert totals.tax_total == 3
+    assert totals.total == 18
+
+
+INVOICES = [
+    pytest.param(
+        [(1, 1000, (VAT,))],
+        0,
+        0,
+        InvoiceTotals(1000, 200, 0, 1200, 0, 1200),
+        id="exclusive-added-on-top",
+    ),
+    pytest.param(
+        [(1, 1200, (VAT_INCL,))],
+        0,
+        0,
+        InvoiceTotals(1200, 200, 0, 1200, 0, 1200),
+        id="inclusive-inside-the-subtotal",
+    ),
+    pytest.param(
+        [(2, 1000, (VAT_INCL, CITY)), (3, 333, (VAT,)), (1, 50, ())],
+        100,
+        500,
+        # subtotal 2000 + 999 + 50; taxes 333 + 110 + 200; exclusive 110 + 200
+        InvoiceTotals(3049, 643, 100, 3259, 500, 2759),
+        id="mixed-lines-discount-and-payment",
+    ),
+    pytest.param([], 0, 0, InvoiceTotals(0, 0, 0, 0, 0, 0), id="no-lines"),
+    pytest.param(
+        [(1, 1000, (VAT,))],
+        0,
+        1200,
+        InvoiceTotals(1000, 200, 0, 1200, 1200, 0),
+        id="fully-paid",
+    ),
+]
+
+
+@pytest.mark.parametrize(("lines", "discount", "paid", "expected"), INVOICES)
+def test_invoice_totals(
+    lines: list[tuple[int, int, tuple[TaxRule, ...]]],
+    discount: int,
+    paid: int,
+    expected: InvoiceTotals,
+) -> None:
+    computed = [line_totals(quantity, unit, taxes) for quantity, unit, taxes in lines]
+    assert invoice_totals(computed, discount=discount, amount_paid=paid) == expected
+
+
+ALLOWED = {
+    ("draft", "sent"),
+    ("draft", "cancelled"),
+    ("sent", "paid"),
+    ("sent", "partially_paid"),
+    ("sent", "overdue"),
+    ("sent", "cancelled"),
+    ("partially_paid", "paid"),
+    ("partially_paid", "overdue"),
+    ("overdue", "paid"),
+    ("overdue", "partially_paid"),
+    ("overdue", "cancelled"),
+    ("paid", "refunded"),
+}
+
+
+@pytest.mark.parametrize("current", STATUSES)
+@pytest.mark.parametrize("target", STATUSES)
+def test_status_graph(current: str, target: str) -> None:
+    assert can_transition(current, target) is ((current, target) in ALLOWED)
+
+
+def test_graph_knows_every_status() -> None:
+    assert set(STATUSES) == {
+        "draft",
+        "sent",
+        "paid",
+        "partially_paid",
+        "overdue",
+        "cancelled",
+        "refunded",
+    }
+    assert all(targets <= set(STATUSES) for targets in TRANSITIONS.values())
+    assert not can_transition("unknown", "sent")
