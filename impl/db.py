@@ -1,0 +1,146 @@
+"""Engines, sessions and the one place where team scoping is enforced.
+
+Every ORM statement that touches a `TeamScoped` model is filtered by the session's team in
+`_scope_to_team`; rows flushed by a session are stamped with its team in `_stamp_team`. A
+session without a team refuses such statements, so no query can forget the filter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
+from sqlalchemy.sql.functions import GenericFunction
+from sqlalchemy.types import String
+
+from .models import TeamScoped
+
+TEAM_KEY = "team_id"
+
+
+class ScopingError(RuntimeError):
+    """A team-scoped statement was about to run without (or outside) its team."""
+
+
+class Database:
+    """An engine and its session factory: one per app (tests run several side by side)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def team_session(self, team_id: int) -> Session:
+        """A session that sees and writes only `team_id`'s rows."""
+        session = self.sessions()
+        session.info[TEAM_KEY] = team_id
+        return session
+
+    @contextmanager
+    def unit_of_work(self, team_id: int) -> Iterator[Session]:
+        """A team session committed when the block succeeds, rolled back otherwise."""
+        with self.team_session(team_id) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def system_session(self) -> Iterator[Session]:
+        """A session for platform tables (teams, tokens) only; committed on success."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine with the per-backend settings the server relies on."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    """WAL for concurrent readers, enforced foreign keys, and a Unicode-aware lower()."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+    dbapi_connection.create_function("sk_lower", 1, _lower, deterministic=True)
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
+
+
+class unicode_lower(GenericFunction):
+    """lower() with Unicode case folding on both backends (SQLite's own is ASCII-only)."""
+
+    type = String()
+    name = "unicode_lower"
+    inherit_cache = True
+
+
+@compiles(unicode_lower)
+def _compile_lower(element, compiler, **kw):
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(unicode_lower, "sqlite")
+def _compile_lower_sqlite(element, compiler, **kw):
+    return f"sk_lower({compiler.process(element.clauses, **kw)})"
+
+
+def _touches_team_scoped(state: ORMExecuteState) -> bool:
+    return any(issubclass(mapper.class_, TeamScoped) for mapper in state.all_mappers)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_to_team(state: ORMExecuteState) -> None:
+    if state.is_column_load or state.is_relationship_load:
+        return  # the criteria of the statement that loaded the parent propagate here
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if not _touches_team_scoped(state):
+        return
+    team_id = state.session.info.get(TEAM_KEY)
+    if team_id is None:
+        raise ScopingError("team-scoped statement in a session without a team")
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TeamScoped,
+            lambda cls: cls.team_id == team_id,
+            include_aliases=True,
+        )
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_team(session: Session, _context: Any, _instances: Any) -> None:
+    scoped = [obj for obj in (*session.new, *session.dirty) if isinstance(obj, TeamScoped)]
+    if not scoped:
+        return
+    team_id = session.info.get(TEAM_KEY)
+    if team_id is None:
+        raise ScopingError("team-scoped rows flushed by a session without a team")
+    for obj in scoped:
+        if obj.team_id is None:
+            obj.team_id = team_id
+        elif obj.team_id != team_id:
+            raise ScopingError("a session may write only its own team's rows")
+
+
+def unit_of_work(token_info: dict) -> contextlib.AbstractContextManager[Session]:
+    """The caller's team session (from the token info the security check produced)."""
+    return token_info["database"].unit_of_work(token_info["principal"].team_id)

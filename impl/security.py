@@ -1,0 +1,76 @@
+"""Authentication, scopes and the rate limit: one check, in one place, before validation.
+
+Connexion's security middleware calls `TokenGuard.verify` for every operation whose
+security requirement names the bearer scheme. The order is the contract's: a valid token
+(401), the operation's `x-scopes` (403), the rate limit (429); only then validation runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from connexion.lifecycle import ConnexionRequest
+from connexion.security import AbstractSecurityHandler
+
+from .db import Database
+from .document import Document
+from .errors import Forbidden, TooManyAttempts, Unauthenticated
+from .ratelimit import RateLimiter
+from .tokens import Principal, authenticate
+
+RESPONSE_HEADERS_KEY = "schedulingkit.response_headers"
+
+
+@dataclass
+class TokenGuard:
+    database: Database
+    document: Document
+    limiter: RateLimiter
+
+    async def verify(self, request: ConnexionRequest) -> dict:
+        """Connexion security function: returns the token info handlers receive."""
+        principal = self._principal(request)
+        operation = self.document.operations.get(_operation_id(request))
+        missing = [s for s in (operation.scopes if operation else ()) if not principal.can(s)]
+        if missing:
+            _set_headers(request, self.limiter.peek(principal.token_id).headers())
+            raise Forbidden(f"This token lacks the scope {', '.join(missing)}.")
+        decision = self.limiter.hit(principal.token_id)
+        if not decision.allowed:
+            _set_headers(request, decision.refusal_headers())
+            raise TooManyAttempts()
+        _set_headers(request, decision.headers())
+        return {"sub": str(principal.token_id), "principal": principal, "database": self.database}
+
+    def _principal(self, request: ConnexionRequest) -> Principal:
+        header = request.headers.get("authorization", "")
+        scheme, _, credentials = header.partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            raise Unauthenticated()
+        with self.database.system_session() as session:
+            principal = authenticate(session, credentials.strip())
+        if principal is None:
+            raise Unauthenticated()
+        return principal
+
+
+def _operation_id(request: ConnexionRequest) -> str | None:
+    routing = request.scope.get("extensions", {}).get("connexion_routing", {})
+    return routing.get("operation_id")
+
+
+def _set_headers(request: ConnexionRequest, headers: dict[str, str]) -> None:
+    """Hand headers to `ResponseHeadersMiddleware`, which adds them to whatever is answered."""
+    holder = request.scope.get(RESPONSE_HEADERS_KEY)
+    if holder is not None:
+        holder.update(headers)
+
+
+def security_map(guard: TokenGuard) -> dict:
+    """A Connexion `security_map` whose bearer scheme is checked by `guard`."""
+
+    class BearerHandler(AbstractSecurityHandler):
+        def get_fn(self, security_scheme, required_scopes):
+            return guard.verify
+
+    return {"bearer": BearerHandler}
