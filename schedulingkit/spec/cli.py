@@ -1,0 +1,59 @@
+"""`schedulingkit spec check [PATH]`: hold the OpenAPI document to the contract's rules."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from schedulingkit.spec.check import RULES, check_document
+from schedulingkit.spec.loader import DocumentError, load_document
+
+
+@click.group()
+def spec() -> None:
+    """The OpenAPI document: check it against the contract's rules."""
+
+
+@spec.command()
+@click.argument(
+    "path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--rule", "codes", multiple=True, metavar="CODE", help="Run only this rule (repeatable)."
+)
+@click.option(
+    "--list-rules", is_flag=True, help="Print every rule's code and description, then exit."
+)
+def check(path: Path | None, codes: tuple[str, ...], list_rules: bool) -> None:
+    """Validate the document at PATH (default: the installed one) and check the contract's
+    rules; print each violation as `CODE POINTER: message` and exit 1 if there is any."""
+    if list_rules:
+        for rule in RULES:
+            click.echo(f"{rule.code} {rule.description}")
+        return
+    known = {rule.code for rule in RULES}
+    unknown = sorted(set(codes) - known)
+    if unknown:
+        raise click.BadParameter(f"unknown rule(s): {', '.join(unknown)}", param_hint="--rule")
+    if path is None:
+        from schedulingkit.openapi import document_path
+
+        path = document_path()
+    started = time.perf_counter()
+    try:
+        document = load_document(path)
+    except DocumentError as exc:
+        raise click.ClickException(str(exc)) from exc
+    violations = check_document(document, codes or None)
+    for violation in violations:
+        click.echo(str(violation))
+    ran = len(codes) if codes else len(RULES)
+    elapsed = time.perf_counter() - started
+    if violations:
+        click.echo(
+            f"{path}: {len(violations)} violation(s) of {ran} rules ({elapsed:.2f}s)", err=True
+        )
+        raise SystemExit(1)
+    click.echo(f"ok: {path} follows all {ran} rules ({elapsed:.2f}s)")

@@ -1,0 +1,68 @@
+"""Loading the OpenAPI document and following its internal `$ref`s.
+
+The document is one file, so every `$ref` is a local pointer (`#/components/...`). Rules keep
+the pointer of every node they look at, so following a `$ref` also moves the pointer to the
+target: a violation is then reported where it has to be fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from schedulingkit.spec import pointer as jp
+
+
+class DocumentError(Exception):
+    """The document cannot be read as a YAML mapping, or one of its `$ref`s is broken."""
+
+
+@dataclass
+class Document:
+    """A parsed OpenAPI document and where it came from."""
+
+    raw: dict[str, Any]
+    path: Path | None = None
+
+    def at(self, pointer: str) -> Any:
+        """The node at `pointer` (`KeyError` when absent)."""
+        return jp.lookup(self.raw, pointer)
+
+    def deref(self, node: Any, pointer: str) -> tuple[Any, str]:
+        """Follow a chain of `$ref`s from `node` (found at `pointer`) to a real node."""
+        seen: set[str] = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            if not ref.startswith("#"):
+                raise DocumentError(f"{pointer}: only local $refs are supported, got {ref!r}")
+            if ref in seen:
+                raise DocumentError(f"{pointer}: $ref cycle through {ref!r}")
+            seen.add(ref)
+            pointer = ref[1:]
+            try:
+                node = self.at(pointer)
+            except KeyError:
+                raise DocumentError(f"$ref {ref!r} points nowhere") from None
+        return node, pointer
+
+    def get(self, pointer: str, default: Any = None) -> Any:
+        """The node at `pointer`, or `default`."""
+        try:
+            return self.at(pointer)
+        except KeyError:
+            return default
+
+
+def load_document(path: Path | str) -> Document:
+    """Parse the YAML document at `path`."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DocumentError(f"{path}: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise DocumentError(f"{path}: the document is not a YAML mapping")
+    return Document(raw=raw, path=path)
