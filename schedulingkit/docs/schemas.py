@@ -1,0 +1,164 @@
+"""Schema Objects read for people: a type label, constraints in words, and every field of an
+object as one row, nested fields by dotted path (`address.city`, `items[].quantity`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from schedulingkit.docs.refs import Resolver, ref_name
+
+COMPOSITIONS = ("anyOf", "oneOf")
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """One property of a request or response body."""
+
+    path: str
+    type: str
+    required: bool
+    read_only: bool
+    nullable: bool
+    enum: list[Any] = field(default_factory=list)
+    constraints: list[str] = field(default_factory=list)
+    description: str = ""
+
+
+def object_parts(resolver: Resolver, schema: Any) -> tuple[dict[str, Any], set[str]]:
+    """The properties and required names of an object schema, merged across `allOf`."""
+    schema = resolver.resolve(schema)
+    properties: dict[str, Any] = {}
+    required: set[str] = set()
+    if not isinstance(schema, dict):
+        return properties, required
+    for part in schema.get("allOf") or []:
+        part_properties, part_required = object_parts(resolver, part)
+        properties.update(part_properties)
+        required |= part_required
+    properties.update(schema.get("properties") or {})
+    required |= set(schema.get("required") or [])
+    return properties, required
+
+
+def type_label(resolver: Resolver, schema: Any, depth: int = 0) -> str:
+    """`string (date-time)`, `array of integer`, `map of array of string`, `string or integer`."""
+    schema = resolver.resolve(schema)
+    if not isinstance(schema, dict) or depth > 8:
+        return "any"
+    for key in COMPOSITIONS:
+        if schema.get(key):
+            return " or ".join(type_label(resolver, part, depth + 1) for part in schema[key])
+    kind = schema.get("type")
+    if kind == "array":
+        items = schema.get("items") or {}
+        name = ref_name(items)
+        if name is not None and object_parts(resolver, items)[0]:
+            return f"array of {name}"
+        return "array of " + type_label(resolver, items, depth + 1)
+    extra = schema.get("additionalProperties")
+    if kind in (None, "object") and isinstance(extra, dict) and not schema.get("properties"):
+        return "map of " + type_label(resolver, extra, depth + 1)
+    if kind is None:
+        kind = "object" if schema.get("properties") or schema.get("allOf") else "any"
+    return f"{kind} ({schema['format']})" if schema.get("format") else kind
+
+
+def _bounds(low: Any, high: Any, noun: str) -> str | None:
+    if low is not None and high is not None:
+        return f"{noun} {low} to {high}"
+    if low is not None:
+        return f"{noun} ≥ {low}"
+    if high is not None:
+        return f"{noun} ≤ {high}"
+    return None
+
+
+def constraints(resolver: Resolver, schema: Any) -> list[str]:
+    """The validation keywords of a schema, in words (`length 1 to 255`, `pattern ^[A-Z]{3}$`)."""
+    schema = resolver.resolve(schema)
+    if not isinstance(schema, dict):
+        return []
+    found = [
+        _bounds(schema.get("minLength"), schema.get("maxLength"), "length"),
+        _bounds(schema.get("minimum"), schema.get("maximum"), "value"),
+        _bounds(schema.get("minItems"), schema.get("maxItems"), "items"),
+    ]
+    if schema.get("uniqueItems"):
+        found.append("unique items")
+    if "pattern" in schema:
+        found.append(f"pattern `{schema['pattern']}`")
+    if "default" in schema:
+        found.append(f"default `{json.dumps(schema['default'], ensure_ascii=False)}`")
+    if schema.get("additionalProperties") is False:
+        found.append("no other fields")
+    return [text for text in found if text]
+
+
+def enum_values(resolver: Resolver, schema: Any) -> list[Any]:
+    """The allowed values of a schema, or of its items for an array of an enum."""
+    schema = resolver.resolve(schema)
+    if not isinstance(schema, dict):
+        return []
+    if "enum" in schema:
+        return list(schema["enum"])
+    if schema.get("type") == "array":
+        items = resolver.resolve(schema.get("items") or {})
+        return list(items.get("enum") or []) if isinstance(items, dict) else []
+    return []
+
+
+def _nested_object(resolver: Resolver, schema: Any) -> tuple[Any, str] | None:
+    """The object schema whose fields are listed under a field, and the path joint to use."""
+    resolved = resolver.resolve(schema)
+    if not isinstance(resolved, dict):
+        return None
+    if resolved.get("type") == "array":
+        items = resolved.get("items") or {}
+        return (items, "[].") if object_parts(resolver, items)[0] else None
+    return (schema, ".") if object_parts(resolver, schema)[0] else None
+
+
+def _description(resolver: Resolver, schema: dict) -> str:
+    """A field's description, or for an undescribed array that of its items."""
+    if schema.get("description"):
+        return str(schema["description"])
+    if schema.get("type") == "array":
+        items = resolver.resolve(schema.get("items") or {})
+        if isinstance(items, dict) and items.get("description"):
+            return str(items["description"])
+    return ""
+
+
+def field_rows(
+    resolver: Resolver, schema: Any, prefix: str = "", seen: tuple[str, ...] = ()
+) -> Iterator[FieldRow]:
+    """Every field of an object schema, depth first; a schema already being listed higher up
+    the path (a recursive schema) is named but not listed again."""
+    name = ref_name(schema)
+    if name is not None:
+        seen = (*seen, name)
+    properties, required = object_parts(resolver, schema)
+    for key, sub in properties.items():
+        resolved = resolver.resolve(sub)
+        resolved = resolved if isinstance(resolved, dict) else {}
+        path = prefix + key
+        yield FieldRow(
+            path=path,
+            type=type_label(resolver, sub),
+            required=key in required,
+            read_only=bool(resolved.get("readOnly")),
+            nullable=bool(resolved.get("nullable")),
+            enum=enum_values(resolver, sub),
+            constraints=constraints(resolver, sub),
+            description=_description(resolver, resolved),
+        )
+        nested = _nested_object(resolver, sub)
+        if nested is None:
+            continue
+        child, joint = nested
+        if ref_name(child) in seen:
+            continue
+        yield from field_rows(resolver, child, path + joint, seen)
