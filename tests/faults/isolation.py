@@ -1,0 +1,70 @@
+"""Faults in team isolation: another team's rows become visible to a token."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .asgi import Passthrough, bearer, call, read_body, request_header, with_header
+from .routes import document
+
+
+class OtherTeamRowById(Passthrough):
+    """A lookup by id without the team condition (`Model::find($id)`).
+
+    Breaks: another team's id answers 404, exactly like an unknown id. When the team token's
+    GET/PUT/DELETE of an id answers 404, the request is re-sent as the other team, and that
+    team's answer (its row, or the effect of the write on its row) is returned.
+    """
+
+    def __init__(self, app: ASGIApp, own_token: str, other_token: str) -> None:
+        super().__init__(app)
+        self.own = bearer(own_token)
+        self.other = bearer(other_token)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        operation = document().match(scope["method"], scope["path"])
+        if (
+            operation is None
+            or not operation.has_id
+            or request_header(scope, "authorization") != self.own
+        ):
+            await self.app(scope, receive, send)
+            return
+        body = await read_body(receive)
+        response = await call(self.app, scope, body)
+        if response.status == 404:
+            leaked = await call(self.app, with_header(scope, "authorization", self.other), body)
+            if leaked.status < 400:
+                response = leaked
+        await response.send_to(send)
+
+
+class OtherTeamRowsInLists(Passthrough):
+    """List queries without the team condition: both teams' rows are listed.
+
+    Breaks: a token never reads another team's rows. The team token's list pages get the
+    other team's rows of the same query appended, and `meta.total` counts them.
+    """
+
+    def __init__(self, app: ASGIApp, own_token: str, other_token: str) -> None:
+        super().__init__(app)
+        self.own = bearer(own_token)
+        self.other = bearer(other_token)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        operation = document().match(scope["method"], scope["path"])
+        if (
+            operation is None
+            or not operation.is_list
+            or request_header(scope, "authorization") != self.own
+        ):
+            await self.app(scope, receive, send)
+            return
+        response = await call(self.app, scope)
+        leaked = await call(self.app, with_header(scope, "authorization", self.other))
+        if response.status == 200 and leaked.status == 200:
+            page, other = response.json(), leaked.json()
+            page["data"].extend(other["data"])
+            page["meta"]["total"] += other["meta"]["total"]
+            response.set_json(page)
+        await response.send_to(send)

@@ -1,0 +1,53 @@
+"""Faults in rate limiting: its headers, and the limit itself."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .asgi import Captured, ResponseFault
+
+
+class NoRetryAfter(ResponseFault):
+    """429 answered without `Retry-After`.
+
+    Breaks: over the limit, 429 carries `Retry-After` (seconds) and `X-RateLimit-Reset`.
+    """
+
+    async def rewrite(self, scope: Scope, response: Captured) -> Captured:
+        if response.status == 429:
+            response.drop_header("retry-after")
+        return response
+
+
+class NoRateLimitRemaining(ResponseFault):
+    """`X-RateLimit-Remaining` never sent (a proxy that strips unknown headers).
+
+    Breaks: every authenticated response carries `X-RateLimit-Limit` and
+    `X-RateLimit-Remaining`.
+    """
+
+    async def rewrite(self, scope: Scope, response: Captured) -> Captured:
+        response.drop_header("x-ratelimit-remaining")
+        return response
+
+
+class PerProcessCounters:
+    """Several server processes counting in their own memory behind a round-robin balancer.
+
+    Breaks: the limit is per token for the whole deployment (Redis when several processes
+    serve), so request `limit + 1` of a window answers 429. Each request goes to the next of
+    `apps` (each with its own in-memory counters), so a token gets `len(apps)` times its limit.
+    """
+
+    def __init__(self, apps: Sequence[ASGIApp]) -> None:
+        self.apps = list(apps)
+        self.next_app = itertools.cycle(self.apps)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.apps[0](scope, receive, send)
+            return
+        await next(self.next_app)(scope, receive, send)

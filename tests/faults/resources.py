@@ -1,0 +1,165 @@
+"""Faults in resource semantics: bodies, updates and deletes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .asgi import (
+    Captured,
+    JsonResponseFault,
+    Passthrough,
+    ResponseFault,
+    call,
+    read_body,
+    replay_receive,
+)
+from .routes import document
+
+MONEY_FIELDS = frozenset(
+    {"price", "amount", "unit_amount", "fee", "discount", "subtotal", "tax_total", "total"}
+    | {"amount_paid", "amount_due"}
+)
+
+
+def resources(document_: Any) -> list[dict[str, Any]]:
+    """The resource objects of a `{"data": ...}` body (one, or the items of a page)."""
+    if not isinstance(document_, dict):
+        return []
+    data = document_.get("data")
+    if isinstance(data, dict):
+        return [data]
+    if isinstance(data, list):
+        return [item for item in data if isinstance(item, dict)]
+    return []
+
+
+class RequiredFieldDropped(JsonResponseFault):
+    """A required field left out of every resource (an API resource class missing a key).
+
+    Breaks: responses match their schema; `updated_at` is required on every resource.
+    """
+
+    statuses = (200, 201)
+
+    def __init__(self, app: ASGIApp, field: str = "updated_at") -> None:
+        super().__init__(app)
+        self.field = field
+
+    def edit(self, scope: Scope, document_: Any) -> None:
+        for resource in resources(document_):
+            resource.pop(self.field, None)
+
+
+class MoneyAsDecimalString(JsonResponseFault):
+    """Money serialized as a decimal string (`"65.00"`), as a `decimal:2` cast does.
+
+    Breaks: money is an integer number of minor units.
+    """
+
+    statuses = (200, 201)
+
+    def edit(self, scope: Scope, document_: Any) -> None:
+        for resource in resources(document_):
+            _money_to_strings(resource)
+
+
+def _money_to_strings(node: Any) -> None:
+    if isinstance(node, list):
+        for child in node:
+            _money_to_strings(child)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in MONEY_FIELDS and isinstance(value, int) and not isinstance(value, bool):
+                node[key] = f"{value / 100:.2f}"
+            else:
+                _money_to_strings(value)
+
+
+class DeleteSwallowed(Passthrough):
+    """DELETE answers 204 but deletes nothing (the handler never calls `delete()`).
+
+    Breaks: a DELETE other than an event's removes the row: the next GET answers 404. The
+    DELETE is checked as the same path's GET (so 401/403/404 stay right), and a 204 is
+    answered without the server ever seeing the DELETE.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        operation = document().match(scope["method"], scope["path"])
+        if (
+            operation is None
+            or operation.method != "DELETE"
+            or operation.operation_id == "cancelEvent"
+        ):
+            await self.app(scope, receive, send)
+            return
+        probe = await call(self.app, {**scope, "method": "GET"})
+        if probe.status == 200:
+            probe.status, probe.body = 204, b""
+            probe.drop_header("content-type")
+        await probe.send_to(send)
+
+
+class CancelDeletesEvent(ResponseFault):
+    """Cancelling an event answers 204 with no body, like the other DELETEs.
+
+    Breaks: `DELETE /events/{id}` cancels: 200 with the event, its status `cancelled`.
+    """
+
+    def applies(self, scope: Scope) -> bool:
+        operation = document().match(scope["method"], scope["path"])
+        return operation is not None and operation.operation_id == "cancelEvent"
+
+    async def rewrite(self, scope: Scope, response: Captured) -> Captured:
+        if response.status == 200:
+            response.status, response.body = 204, b""
+            response.drop_header("content-type")
+        return response
+
+
+class UnknownFieldsAccepted(Passthrough):
+    """Unknown body fields silently dropped (`$request->only(...)`) instead of refused.
+
+    Breaks: unknown body fields are rejected with 422, so typos never pass silently.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await read_body(receive)
+        operation = document().match(scope["method"], scope["path"])
+        known = document().request_properties(operation) if operation else None
+        if known is not None:
+            body = _edit_json(body, lambda obj: {k: v for k, v in obj.items() if k in known})
+        await self.app(scope, replay_receive(body), send)
+
+
+class UpdateReplaces(Passthrough):
+    """PUT treated as a full replacement: nullable fields left out are set to null.
+
+    Breaks: `PUT` is a partial update; fields left out keep their values.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await read_body(receive)
+        operation = document().match(scope["method"], scope["path"])
+        if operation is not None and operation.method == "PUT":
+            schema = document().request_schema(operation) or {}
+            nullable = [
+                name
+                for name, prop in schema.get("properties", {}).items()
+                if document().resolve(prop).get("nullable")
+            ]
+            body = _edit_json(body, lambda obj: {**dict.fromkeys(nullable), **obj})
+        await self.app(scope, replay_receive(body), send)
+
+
+def _edit_json(body: bytes, change: Any) -> bytes:
+    """`change(obj)` applied to a JSON object body; anything else is left as it is."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(parsed, dict):
+        return body
+    return json.dumps(change(parsed)).encode()

@@ -1,0 +1,312 @@
+"""Each fault really changes what its docstring claims, shown on tiny stand-in apps.
+
+If a fault silently did nothing, the mutation score would credit the conformance suite with
+catches it never made; these tests make a no-op fault fail here first.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.faults import auth, errors, filtering, isolation, pagination, ratelimit, resources
+from tests.faults.fakes import TeamApi, canned_app, echo_app, json_of
+
+V1 = "/api/v1"
+FULL = {"Authorization": "Bearer full"}
+LIMITED = {"Authorization": "Bearer limited"}
+
+
+def echoed(app, method: str, url: str, **kwargs) -> dict:
+    response = TestClient(app).request(method, url, **kwargs)
+    assert response.status_code == 200, response.text
+    return json_of(response)
+
+
+def page(data: list, **meta) -> dict:
+    defaults = {"current_page": 1, "per_page": 15, "total": len(data), "last_page": 1}
+    return {"data": data, "links": {}, "meta": {**defaults, **meta}}
+
+
+# --- authentication and scopes -------------------------------------------------------------
+
+
+def test_scope_not_enforced_swaps_the_limited_token_on_the_chosen_operation_only():
+    app = auth.ScopeNotEnforced(echo_app(), "limited", "full", {"deleteClient"})
+    swapped = echoed(app, "DELETE", f"{V1}/clients/7", headers=LIMITED)
+    kept = echoed(app, "DELETE", f"{V1}/locations/7", headers=LIMITED)
+    assert swapped["authorization"] == "Bearer full"
+    assert kept["authorization"] == "Bearer limited"
+
+
+def test_no_www_authenticate_strips_the_challenge_from_401():
+    inner = canned_app(401, {"message": "Unauthenticated."}, {"WWW-Authenticate": "Bearer"})
+    assert "www-authenticate" in TestClient(inner).get(f"{V1}/team").headers
+    response = TestClient(auth.NoWwwAuthenticate(inner)).get(f"{V1}/team")
+    assert response.status_code == 401
+    assert "www-authenticate" not in response.headers
+
+
+def test_validation_before_authentication_answers_422_to_an_anonymous_invalid_body():
+    api = TeamApi()
+    client = TestClient(auth.ValidationBeforeAuthentication(api.app, "full"))
+    assert client.post(f"{V1}/clients", json={"nome": "x"}).status_code == 422
+    assert client.post(f"{V1}/clients", json={"name": "x"}).status_code == 401
+
+
+# --- tenancy -------------------------------------------------------------------------------
+
+
+def test_other_team_row_by_id_answers_the_other_teams_row():
+    api = TeamApi()
+    assert TestClient(api.app).get(f"{V1}/clients/200", headers=FULL).status_code == 404
+    client = TestClient(isolation.OtherTeamRowById(api.app, "full", "other"))
+    response = client.get(f"{V1}/clients/200", headers=FULL)
+    assert response.status_code == 200
+    assert json_of(response)["data"]["id"] == 200
+    assert client.get(f"{V1}/clients/999", headers=FULL).status_code == 404
+
+
+def test_other_team_rows_in_lists_appends_them_and_counts_them():
+    api = TeamApi(rows_per_team=2)
+    client = TestClient(isolation.OtherTeamRowsInLists(api.app, "full", "other"))
+    body = json_of(client.get(f"{V1}/clients", headers=FULL))
+    assert [row["id"] for row in body["data"]] == [100, 101, 200, 201]
+    assert body["meta"]["total"] == 4
+
+
+# --- pagination ----------------------------------------------------------------------------
+
+
+def test_default_per_page_is_injected_only_when_absent_and_only_on_lists():
+    app = pagination.DefaultPerPage(echo_app())
+    assert echoed(app, "GET", f"{V1}/clients")["query"] == [["per_page", "20"]]
+    assert echoed(app, "GET", f"{V1}/clients?per_page=5")["query"] == [["per_page", "5"]]
+    assert echoed(app, "GET", f"{V1}/clients/3")["query"] == []
+
+
+def test_per_page_clamped_turns_out_of_range_values_into_100():
+    app = pagination.PerPageClamped(echo_app())
+    assert echoed(app, "GET", f"{V1}/clients?per_page=500")["query"] == [["per_page", "100"]]
+    assert echoed(app, "GET", f"{V1}/clients?per_page=0")["query"] == [["per_page", "0"]]
+
+
+def test_total_off_by_one_adds_one():
+    inner = canned_app(200, page([{"id": 1}], total=1))
+    body = json_of(TestClient(pagination.TotalOffByOne(inner)).get(f"{V1}/clients"))
+    assert body["meta"]["total"] == 2
+
+
+def test_last_page_floored_rounds_down():
+    inner = canned_app(200, page([{"id": 1}], total=31, per_page=15, last_page=3))
+    body = json_of(TestClient(pagination.LastPageFloored(inner)).get(f"{V1}/clients"))
+    assert body["meta"]["last_page"] == 2
+
+
+def test_offset_off_by_one_repeats_the_previous_pages_last_row():
+    api = TeamApi(rows_per_team=5)
+    client = TestClient(pagination.OffsetOffByOne(api.app))
+    first = json_of(client.get(f"{V1}/clients?page=1&per_page=2", headers=FULL))["data"]
+    second = json_of(client.get(f"{V1}/clients?page=2&per_page=2", headers=FULL))["data"]
+    assert [r["id"] for r in first] == [100, 101]
+    assert [r["id"] for r in second] == [101, 102]
+
+
+def test_links_drop_query_keeps_only_page():
+    links = {"first": "http://h/api/v1/clients?page=1&per_page=2&search=a", "prev": None}
+    inner = canned_app(200, {**page([]), "links": links})
+    body = json_of(TestClient(pagination.LinksDropQuery(inner)).get(f"{V1}/clients"))
+    assert body["links"] == {"first": "http://h/api/v1/clients?page=1", "prev": None}
+
+
+def test_past_last_page_not_found_turns_an_empty_late_page_into_404():
+    inner = canned_app(200, page([], current_page=9, last_page=2, total=20))
+    response = TestClient(pagination.PastLastPageNotFound(inner)).get(f"{V1}/clients?page=9")
+    assert response.status_code == 404
+    first = canned_app(200, page([], current_page=1, last_page=1, total=0))
+    assert (
+        TestClient(pagination.PastLastPageNotFound(first)).get(f"{V1}/clients").status_code == 200
+    )
+
+
+# --- filtering and ordering ----------------------------------------------------------------
+
+
+def test_filter_ignored_strips_the_parameter_from_lists():
+    app = filtering.FilterIgnored(echo_app(), "search")
+    query = echoed(app, "GET", f"{V1}/clients?search=ada&page=2")["query"]
+    assert query == [["page", "2"]]
+
+
+def test_unknown_enum_ignored_drops_only_unknown_values():
+    app = filtering.UnknownEnumIgnored(echo_app())
+    assert echoed(app, "GET", f"{V1}/events?status=bogus")["query"] == []
+    assert echoed(app, "GET", f"{V1}/events?status=confirmed")["query"] == [["status", "confirmed"]]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (f"{V1}/events?to=2026-03-01T09:00:00Z", "2026-03-01T09:00:01+00:00"),
+        (f"{V1}/events?to=2026-03-01", "2026-03-01T00:00:01Z"),
+        (f"{V1}/invoices?to=2026-03-01", "2026-03-02"),
+        (f"{V1}/invoices?to=nonsense", "nonsense"),
+    ],
+)
+def test_upper_bound_inclusive_moves_to_one_step_later(url, expected):
+    query = echoed(filtering.UpperBoundInclusive(echo_app()), "GET", url)["query"]
+    assert query == [["to", expected]]
+
+
+def test_search_case_sensitive_drops_rows_matching_only_without_case():
+    rows = [{"id": 1, "name": "Ada Lovelace"}, {"id": 2, "name": "ada"}]
+    inner = canned_app(200, page(rows))
+    app = filtering.SearchCaseSensitive(inner)
+    body = json_of(TestClient(app).get(f"{V1}/clients?search=ada"))
+    assert [row["id"] for row in body["data"]] == [2]
+    assert body["meta"]["total"] == 1
+
+
+def test_reversed_order_reverses_list_data():
+    inner = canned_app(200, page([{"id": 1}, {"id": 2}]))
+    body = json_of(TestClient(filtering.ReversedOrder(inner)).get(f"{V1}/clients"))
+    assert [row["id"] for row in body["data"]] == [2, 1]
+
+
+# --- errors --------------------------------------------------------------------------------
+
+INVALID = {"message": "invalid", "errors": {"name": ["required"], "email": ["bad"]}}
+
+
+def test_errors_dropped_removes_errors_from_422():
+    inner = canned_app(422, INVALID)
+    body = json_of(TestClient(errors.ErrorsDropped(inner)).post(f"{V1}/clients", json={}))
+    assert body == {"message": "invalid"}
+
+
+def test_first_error_only_keeps_one_field():
+    inner = canned_app(422, INVALID)
+    body = json_of(TestClient(errors.FirstErrorOnly(inner)).post(f"{V1}/clients", json={}))
+    assert body["errors"] == {"name": ["required"]}
+
+
+def test_problem_details_rewrites_errors_as_problem_json():
+    inner = canned_app(404, {"message": "Not Found."})
+    response = TestClient(errors.ProblemDetails(inner)).get(f"{V1}/clients/1")
+    assert response.headers["content-type"] == "application/problem+json"
+    assert json_of(response) == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "Not Found.",
+    }
+
+
+def test_query_errors_as_422_changes_400_only():
+    bad = TestClient(errors.QueryErrorsAs422(canned_app(400, {"message": "bad"})))
+    assert bad.get(f"{V1}/clients?page=abc").status_code == 422
+    fine = TestClient(errors.QueryErrorsAs422(canned_app(404, {"message": "no"})))
+    assert fine.get(f"{V1}/clients/1").status_code == 404
+
+
+def test_html_not_found_only_for_unknown_routes():
+    inner = canned_app(404, {"message": "Not Found."})
+    client = TestClient(errors.HtmlNotFound(inner))
+    unknown = client.get(f"{V1}/nope")
+    assert unknown.headers["content-type"].startswith("text/html")
+    assert b"<html" in unknown.content
+    assert client.get(f"{V1}/clients/1").headers["content-type"] == "application/json"
+
+
+def test_no_allow_header_on_405():
+    inner = canned_app(405, {"message": "no"}, {"Allow": "GET, POST"})
+    response = TestClient(errors.NoAllowHeader(inner)).patch(f"{V1}/clients")
+    assert response.status_code == 405
+    assert "allow" not in response.headers
+
+
+def test_malformed_json_server_error_answers_500_and_passes_json_through():
+    client = TestClient(errors.MalformedJsonServerError(echo_app()))
+    broken = client.post(f"{V1}/clients", content=b"{not json", headers=FULL)
+    assert broken.status_code == 500
+    assert json_of(broken) == {"message": "Server Error"}
+    fine = client.post(f"{V1}/clients", json={"name": "x"}, headers=FULL)
+    assert json.loads(json_of(fine)["body"]) == {"name": "x"}
+
+
+# --- rate limits ---------------------------------------------------------------------------
+
+
+def test_no_retry_after_on_429():
+    inner = canned_app(429, {"message": "Too Many Attempts."}, {"Retry-After": "5"})
+    response = TestClient(ratelimit.NoRetryAfter(inner)).get(f"{V1}/team")
+    assert response.status_code == 429
+    assert "retry-after" not in response.headers
+
+
+def test_no_rate_limit_remaining_on_any_response():
+    headers = {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "59"}
+    response = TestClient(ratelimit.NoRateLimitRemaining(canned_app(200, {}, headers))).get("/")
+    assert response.headers["x-ratelimit-limit"] == "60"
+    assert "x-ratelimit-remaining" not in response.headers
+
+
+def test_per_process_counters_multiply_the_limit():
+    workers = [TeamApi(limit=2), TeamApi(limit=2), TeamApi(limit=2)]
+    client = TestClient(ratelimit.PerProcessCounters([w.app for w in workers]))
+    statuses = [client.get(f"{V1}/clients", headers=FULL).status_code for _ in range(7)]
+    assert statuses == [200] * 6 + [429]
+
+
+# --- resources -----------------------------------------------------------------------------
+
+
+def test_required_field_dropped_from_single_and_list_bodies():
+    single = canned_app(200, {"data": {"id": 1, "updated_at": "x"}})
+    listed = canned_app(200, page([{"id": 1, "updated_at": "x"}]))
+    for inner in (single, listed):
+        body = json_of(TestClient(resources.RequiredFieldDropped(inner)).get(f"{V1}/clients"))
+        assert "updated_at" not in json.dumps(body["data"])
+
+
+def test_money_as_decimal_string_in_data_only():
+    invoice = {"total": 1250, "items": [{"unit_amount": 600, "quantity": 2}]}
+    inner = canned_app(200, {**page([invoice]), "meta": {"total": 1}})
+    body = json_of(TestClient(resources.MoneyAsDecimalString(inner)).get(f"{V1}/invoices"))
+    assert body["data"][0] == {"total": "12.50", "items": [{"unit_amount": "6.00", "quantity": 2}]}
+    assert body["meta"]["total"] == 1
+
+
+def test_delete_swallowed_answers_204_but_deletes_nothing():
+    api = TeamApi()
+    client = TestClient(resources.DeleteSwallowed(api.app))
+    assert client.delete(f"{V1}/clients/100", headers=FULL).status_code == 204
+    assert client.get(f"{V1}/clients/100", headers=FULL).status_code == 200
+    assert client.delete(f"{V1}/clients/200", headers=FULL).status_code == 404
+    assert client.delete(f"{V1}/clients/100").status_code == 401
+
+
+def test_cancel_deletes_event_answers_204_for_event_deletes_only():
+    inner = canned_app(200, {"data": {"id": 1, "status": "cancelled"}})
+    client = TestClient(resources.CancelDeletesEvent(inner))
+    cancelled = client.delete(f"{V1}/events/1")
+    assert (cancelled.status_code, cancelled.content) == (204, b"")
+    assert client.delete(f"{V1}/clients/1").status_code == 200
+
+
+def test_unknown_fields_accepted_strips_fields_the_schema_lacks():
+    app = resources.UnknownFieldsAccepted(echo_app())
+    body = echoed(app, "POST", f"{V1}/clients", json={"name": "Ada", "nmae": "typo"})["body"]
+    assert json.loads(body) == {"name": "Ada"}
+
+
+def test_update_replaces_nulls_the_nullable_fields_left_out():
+    app = resources.UpdateReplaces(echo_app())
+    body = json.loads(echoed(app, "PUT", f"{V1}/clients/1", json={"name": "Ada"})["body"])
+    assert body["name"] == "Ada"
+    assert "notes" in body
+    assert body["notes"] is None
+    created = echoed(app, "POST", f"{V1}/clients", json={"name": "Ada"})["body"]
+    assert json.loads(created) == {"name": "Ada"}
