@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from connexion import AsyncApp
-from connexion.exceptions import ProblemException
+from connexion.exceptions import ProblemException, UnsupportedMediaTypeProblem
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
@@ -21,33 +19,24 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .db import Database
 from .document import Document, load_document
-from .errors import ApiError
+from .errors import ApiError, BadRequest
 from .ratelimit import RateLimiter
 from .security import RESPONSE_HEADERS_KEY, TokenGuard, security_map
 from .settings import Settings
-from .validation import VALIDATOR_MAP
+from .validation import VALIDATOR_MAP, path_parameter_errors
 
 logger = logging.getLogger(__name__)
-
-HANDLERS_PACKAGE = "schedulingkit.impl.handlers"
-
-
-def handler_module(tag: str) -> str:
-    """`Event Types` -> `event_types`: the module that holds a tag's handlers."""
-    return re.sub(r"[^0-9a-zA-Z]+", "_", tag).strip("_").lower()
-
-
-def handler_name(operation_id: str) -> str:
-    """`listEventTypes` -> `list_event_types`."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", operation_id).lower()
 
 
 class TagResolver(Resolver):
     """operationId -> `schedulingkit.impl.handlers.<tag module>.<snake_case operationId>`."""
 
+    def __init__(self, document: Document) -> None:
+        super().__init__()
+        self.document = document
+
     def resolve_operation_id(self, operation) -> str:
-        tag = (operation.operation.get("tags") or ["default"])[0]
-        return f"{HANDLERS_PACKAGE}.{handler_module(tag)}.{handler_name(operation.operation_id)}"
+        return self.document.operations[operation.operation_id].handler
 
 
 class ResponseHeadersMiddleware:
@@ -87,7 +76,11 @@ def _api_error(_request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
     return json_response(exc.status, exc.body(), exc.headers)
 
 
-def _problem(_request: ConnexionRequest, exc: ProblemException) -> ConnexionResponse:
+def _problem(request: ConnexionRequest, exc: ProblemException) -> ConnexionResponse:
+    if isinstance(exc, UnsupportedMediaTypeProblem):
+        media = request.headers.get("content-type", "")
+        message = f"The content type {media} is not supported; send application/json."
+        return json_response(415, {"message": message})
     if exc.status >= 500:
         logger.error("problem %s: %s", exc.status, exc.detail)
         return json_response(exc.status, {"message": "Server Error"})
@@ -100,32 +93,43 @@ def _server_error(_request: ConnexionRequest, exc: Exception) -> ConnexionRespon
     return json_response(500, {"message": "Server Error"})
 
 
-def _http_error_handler(document: Document):
+def _http_error_handler(document: Document, guard: TokenGuard):
+    """Router misses: unknown path 404, wrong method 405 (`Allow` from the document), and a
+    path parameter that fails its schema (`/clients/abc`, which no route converter took) 400."""
+
     def handle(request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
         path = request.url.path
-        if exc.status_code == 404:
-            return json_response(
-                404, {"message": f"The route {path.lstrip('/')} could not be found."}
-            )
-        if exc.status_code == 405:
-            allowed = document.allowed_methods(path) or [
-                m.strip() for m in (exc.headers or {}).get("Allow", "").split(",") if m.strip()
-            ]
-            return json_response(
-                405,
-                {"message": f"The {request.method} method is not supported for route {path}."},
-                {"Allow": ", ".join(allowed)},
-            )
-        return json_response(exc.status_code, {"message": str(exc.detail)}, dict(exc.headers or {}))
+        if exc.status_code not in (404, 405):
+            body = {"message": str(exc.detail)}
+            return json_response(exc.status_code, body, dict(exc.headers or {}))
+        matches = document.match(path)
+        if not matches:
+            message = f"The route {path.lstrip('/')} could not be found."
+            return json_response(404, {"message": message})
+        same_method = [(op, raw) for op, raw in matches if op.method == request.method]
+        if not same_method:
+            allowed = document.allowed_methods(path)
+            message = f"The {request.method} method is not supported for route {path}."
+            return json_response(405, {"message": message}, {"Allow": ", ".join(allowed)})
+        operation, raw = same_method[0]
+        if operation.secured:
+            try:
+                guard.authorize(request, operation)
+            except ApiError as refused:
+                return _api_error(request, refused)
+        errors = path_parameter_errors(operation, raw)
+        if not errors:
+            return json_response(404, {"message": "Not Found."})
+        return json_response(400, BadRequest(errors).body())
 
     return handle
 
 
-def create_app(settings: Settings | None = None, document: Path | None = None) -> AsyncApp:
+def create_app(settings: Settings | None = None) -> AsyncApp:
     """The reference server for `settings` (default: from the environment)."""
     settings = settings or Settings.from_env()
-    spec_path = Path(document) if document else document_path()
-    index = load_document(spec_path)
+    spec_path = document_path()
+    index = load_document()
     database = Database(settings.database_url)
     guard = TokenGuard(database, index, RateLimiter(settings.rate_limit, settings.redis_url))
 
@@ -137,7 +141,7 @@ def create_app(settings: Settings | None = None, document: Path | None = None) -
     app = AsyncApp(
         __name__,
         lifespan=lifespan,
-        resolver=TagResolver(),
+        resolver=TagResolver(index),
         validator_map=VALIDATOR_MAP,
         security_map=security_map(guard),
         validate_responses=settings.validate_responses,
@@ -146,7 +150,7 @@ def create_app(settings: Settings | None = None, document: Path | None = None) -
     app.add_api(spec_path, base_path=index.base_path)
     app.add_error_handler(ApiError, _api_error)
     app.add_error_handler(ProblemException, _problem)
-    app.add_error_handler(HTTPException, _http_error_handler(index))
+    app.add_error_handler(HTTPException, _http_error_handler(index, guard))
     app.add_error_handler(Exception, _server_error)
     app.add_middleware(ResponseHeadersMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.database = database  # the app's own database, for tests and the CLI

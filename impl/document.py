@@ -17,6 +17,7 @@ import yaml
 from connexion.json_schema import resolve_refs
 from schedulingkit.openapi import document_path
 
+HANDLERS_PACKAGE = "schedulingkit.impl.handlers"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 
@@ -30,6 +31,16 @@ class Filter:
     schema: dict = field(hash=False, compare=False)
 
 
+def handler_module(tag: str) -> str:
+    """`Event Types` -> `event_types`: the module that holds a tag's handlers."""
+    return re.sub(r"[^0-9a-zA-Z]+", "_", tag).strip("_").lower()
+
+
+def handler_name(operation_id: str) -> str:
+    """`listEventTypes` -> `list_event_types`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", operation_id).lower()
+
+
 @dataclass(frozen=True)
 class Operation:
     operation_id: str
@@ -38,11 +49,17 @@ class Operation:
     tag: str
     scopes: tuple[str, ...]
     secured: bool
+    path_params: tuple[tuple[str, dict], ...] = ()
     filters: tuple[Filter, ...] = ()
     ordering: tuple[tuple[str, str], ...] = ()
     page_default: int = 1
     per_page_default: int = 15
     per_page_max: int = 100
+
+    @property
+    def handler(self) -> str:
+        """Dotted path of the handler: `handlers.<tag module>.<snake_case operationId>`."""
+        return f"{HANDLERS_PACKAGE}.{handler_module(self.tag)}.{handler_name(self.operation_id)}"
 
 
 @dataclass(frozen=True)
@@ -51,20 +68,40 @@ class Document:
     operations: dict[str, Operation]
     base_path: str
 
+    def __post_init__(self) -> None:
+        by_handler = {op.handler: op for op in self.operations.values()}
+        object.__setattr__(self, "_by_handler", by_handler)
+
+    def operation(self, name: str | None) -> Operation | None:
+        """An operation by operationId, or by the handler path Connexion reports as its id."""
+        if name is None:
+            return None
+        return self.operations.get(name) or self._by_handler.get(name)  # type: ignore[attr-defined]
+
+    def match(self, path: str) -> list[tuple[Operation, dict[str, str]]]:
+        """The operations whose path template matches a request path, with the raw segments."""
+        if not path.startswith(self.base_path):
+            return []
+        relative = path[len(self.base_path) :]
+        found = []
+        for op in self.operations.values():
+            hit = _template_regex(op.path).fullmatch(relative)
+            if hit:
+                found.append((op, hit.groupdict()))
+        return found
+
     def allowed_methods(self, path: str) -> list[str]:
         """The methods the document declares for a concrete request path (for `Allow`)."""
-        relative = path[len(self.base_path) :] if path.startswith(self.base_path) else None
-        if relative is None:
-            return []
-        methods: list[str] = []
-        for template, item in self.raw.get("paths", {}).items():
-            if _template_regex(template).fullmatch(relative):
-                methods.extend(m.upper() for m in HTTP_METHODS if m in item)
-        return methods
+        methods = {op.method for op, _ in self.match(path)}
+        return [m.upper() for m in HTTP_METHODS if m.upper() in methods]
 
 
+@cache
 def _template_regex(template: str) -> re.Pattern:
-    pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+    parts = re.split(r"\{([^}]+)\}", template)
+    pattern = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts)
+    )
     return re.compile(pattern)
 
 
@@ -115,6 +152,7 @@ def _operation(
             fields = tuple(spec_filter.get("fields") or [spec_filter["field"]])
             filters.append(Filter(param["name"], spec_filter["op"], fields, schema))
     security = spec.get("security", global_security)
+    path_params = tuple((p["name"], p.get("schema", {})) for p in params if p.get("in") == "path")
     return Operation(
         operation_id=spec["operationId"],
         method=method.upper(),
@@ -122,6 +160,7 @@ def _operation(
         tag=(spec.get("tags") or ["default"])[0],
         scopes=tuple(spec.get("x-scopes", ())),
         secured=bool(security) and all(bool(req) for req in security),
+        path_params=path_params,
         filters=tuple(filters),
         ordering=tuple(
             (key["field"], key.get("direction", "asc")) for key in spec.get("x-ordering", ())

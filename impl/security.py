@@ -13,7 +13,7 @@ from connexion.lifecycle import ConnexionRequest
 from connexion.security import AbstractSecurityHandler
 
 from .db import Database
-from .document import Document
+from .document import Document, Operation
 from .errors import Forbidden, TooManyAttempts, Unauthenticated
 from .ratelimit import RateLimiter
 from .tokens import Principal, authenticate
@@ -29,9 +29,14 @@ class TokenGuard:
 
     async def verify(self, request: ConnexionRequest) -> dict:
         """Connexion security function: returns the token info handlers receive."""
+        return self.authorize(request, self.document.operation(_operation_id(request)))
+
+    def authorize(self, request: ConnexionRequest, operation: Operation | None) -> dict:
+        """401, 403 or 429 as the contract orders them; the token info when all pass."""
         principal = self._principal(request)
-        operation = self.document.operations.get(_operation_id(request))
-        missing = [s for s in (operation.scopes if operation else ()) if not principal.can(s)]
+        if operation is None:  # fail closed: an operation we cannot place grants nothing
+            raise Forbidden("This action is unauthorized.")
+        missing = [s for s in operation.scopes if not principal.can(s)]
         if missing:
             _set_headers(request, self.limiter.peek(principal.token_id).headers())
             raise Forbidden(f"This token lacks the scope {', '.join(missing)}.")

@@ -263,6 +263,18 @@ def fill_defaults(schema: dict, instance: t.Any) -> None:
             fill_defaults(schema["items"], item)
 
 
+def path_parameter_errors(operation, raw: dict[str, str]) -> Errors:
+    """Errors of raw path segments against the operation's path parameter schemas."""
+    errors: Errors = {}
+    for name, schema in operation.path_params:
+        value: t.Any = raw.get(name)
+        if schema.get("type") == "integer" and isinstance(value, str):
+            value = int(value) if re.fullmatch(r"-?\d+", value) else value
+        for messages in schema_errors(schema, value, name).values():
+            errors.setdefault(name, []).extend(messages)
+    return errors
+
+
 class QueryAndPathValidator(ParameterValidator):
     """Parameters: every failing one reported, keyed by its name, answered 400."""
 

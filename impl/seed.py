@@ -1,0 +1,109 @@
+"""Realistic demo data for one team, created through the same services the API uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from .services import clients, event_types, locations, taxes, workflows
+
+EVENT_TYPES = [
+    {"name": "Initial assessment", "slug": "initial-assessment", "kind": "one_on_one",
+     "duration_minutes": 60, "buffer_after_minutes": 15, "price": 9000, "color": "#2563EB",
+     "description": "A first visit: history, examination and a treatment plan."},
+    {"name": "Follow-up session", "slug": "follow-up", "kind": "one_on_one",
+     "duration_minutes": 45, "buffer_after_minutes": 10, "price": 6500, "color": "#16A34A",
+     "description": "Treatment session for returning clients."},
+    {"name": "Back-care group class", "slug": "back-care-class", "kind": "group",
+     "duration_minutes": 60, "price": 2000, "max_attendees": 8, "color": "#D97706",
+     "description": "Exercises for a healthy back, in small groups."},
+    {"name": "Team consultation", "slug": "team-consultation", "kind": "collective",
+     "duration_minutes": 30, "price": 0, "color": "#7C3AED"},
+    {"name": "Video check-in", "slug": "video-check-in", "kind": "round_robin",
+     "duration_minutes": 20, "price": 3000, "color": "#DB2777", "is_active": False},
+]  # fmt: skip
+
+CLIENTS = [
+    ("Ada Lovelace", "ada@example.com", "+44 20 7946 0018", ["vip", "newsletter"], "Europe/London"),
+    ("Alan Turing", "alan@example.com", "+44 20 7946 0999", ["newsletter"], "Europe/London"),
+    ("Grace Hopper", "grace@example.com", "+1 212 555 0199", ["vip"], "America/New_York"),
+    ("Émilie du Châtelet", "emilie@example.fr", "+33 1 70 36 39 50", [], "Europe/Paris"),
+    ("Katherine Johnson", "katherine@example.com", None, ["referral"], "America/New_York"),
+    ("Hedy Lamarr", "hedy@example.com", "+1 310 555 0143", ["vip", "referral"], None),
+    ("Søren Kierkegaard", None, "+45 32 12 34 56", [], "Europe/Copenhagen"),
+    ("Margaret Hamilton", "margaret@example.com", None, ["newsletter"], None),
+    ("Linus Pauling", "linus@example.com", "+1 503 555 0110", [], "America/Los_Angeles"),
+    ("Marie Curie", "marie@example.fr", "+33 1 44 27 60 00", ["vip"], "Europe/Paris"),
+    ("Nikola Tesla", "nikola@example.com", None, [], None),
+    ("Rosalind Franklin", "rosalind@example.co.uk", "+44 1223 555 012", ["referral"], None),
+]  # fmt: skip
+
+LOCATIONS = [
+    {"name": "Main clinic", "kind": "in_person", "phone": "+44 20 7946 0000",
+     "address": {"line1": "12 Harley Street", "city": "London", "postal_code": "W1G 9PF",
+                 "country": "GB"}},
+    {"name": "Phone consultation", "kind": "phone", "phone": "+44 20 7946 0001"},
+    {"name": "Video room", "kind": "video", "url": "https://meet.example.com/schedulingkit-demo"},
+    {"name": "Old annex", "kind": "in_person", "is_active": False,
+     "address": {"line1": "3 Wimpole Street", "city": "London", "country": "GB"}},
+]  # fmt: skip
+
+TAXES = [
+    {"name": "VAT 20%", "rate": "20.00", "is_default": True},
+    {"name": "Reduced VAT 5%", "rate": "5", "inclusive": False},
+    {"name": "Tourist tax 10% (incl.)", "rate": "10", "inclusive": True, "is_active": False},
+]
+
+
+@dataclass
+class Seeded:
+    """Ids of what was created, for callers that build on it (events, invoices)."""
+
+    event_types: list[int] = field(default_factory=list)
+    clients: list[int] = field(default_factory=list)
+    locations: list[int] = field(default_factory=list)
+    workflows: list[int] = field(default_factory=list)
+    taxes: list[int] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(ids) for name, ids in vars(self).items()}
+
+
+def seed_team(session: Session) -> Seeded:
+    """Create the demo data in the session's team."""
+    seeded = Seeded()
+    for body in EVENT_TYPES:
+        seeded.event_types.append(event_types.create_event_type(session, dict(body))["id"])
+    for name, email, phone, tags, tz in CLIENTS:
+        body = {"name": name, "email": email, "phone": phone, "tags": tags}
+        if tz:
+            body["timezone"] = tz
+        seeded.clients.append(clients.create_client(session, body)["id"])
+    for body in LOCATIONS:
+        seeded.locations.append(locations.create_location(session, dict(body))["id"])
+    for body in TAXES:
+        seeded.taxes.append(taxes.create_tax(session, dict(body))["id"])
+    for body in _workflows(seeded.event_types[0]):
+        seeded.workflows.append(workflows.create_workflow(session, body)["id"])
+    return seeded
+
+
+def _workflows(assessment_id: int) -> list[dict]:
+    return [
+        {"name": "Booking confirmation", "trigger": "event_scheduled",
+         "actions": [{"type": "email_invitee", "subject": "See you on {event.local_starts_at}",
+                      "body": "Hello {client.name}, your {event.title} is booked. {team.name}"},
+                     {"type": "email_host", "subject": "New booking: {event.title}",
+                      "body": "{client.name} booked {event.title}."}]},
+        {"name": "Reminder 24 hours before", "trigger": "before_event",
+         "trigger_offset": {"value": 24, "unit": "hours"},
+         "actions": [{"type": "sms", "body": "Reminder: {event.title}, {event.local_starts_at}."}]},
+        {"name": "Assessment follow-up", "trigger": "after_event", "event_type_id": assessment_id,
+         "trigger_offset": {"value": 2, "unit": "days"},
+         "actions": [{"type": "email_invitee", "subject": "How are you feeling?",
+                      "body": "Hello {client.name}, book your follow-up any time."},
+                     {"type": "add_tag", "tag": "assessed"}]},
+        {"name": "No-show tagging", "trigger": "event_cancelled", "is_active": False,
+         "actions": [{"type": "add_tag", "tag": "cancelled-once"}]},
+    ]  # fmt: skip
