@@ -1,0 +1,122 @@
+"""Where the reference server's time goes: py-spy samples under load, summarised as text.
+
+`py-spy record --format raw` writes collapsed stacks (`frame;frame;... count`); this module
+turns them into the two views a fix needs: inclusive share per library/layer, and the
+functions with the most inclusive and self time.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import threading
+from collections import Counter
+from pathlib import Path
+
+from .load import LoadSettings, Target, run_load
+from .servers import RunningServer
+
+FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>[^()]*)\)$")
+LAYERS = (  # first match wins; matched against the frame's file path
+    ("jsonschema validation", ("jsonschema/", "jsonschema_rs", "referencing/")),
+    ("connexion", ("connexion/",)),
+    ("starlette", ("starlette/",)),
+    ("uvicorn/asyncio", ("uvicorn/", "asyncio/", "uvloop/", "httptools/")),
+    ("sqlalchemy", ("sqlalchemy/",)),
+    ("limits (rate limit)", ("limits/",)),
+    ("json encode/decode", ("json/",)),
+    ("schedulingkit.impl", ("impl/",)),
+)
+
+
+def layer_of(path: str) -> str | None:
+    for name, markers in LAYERS:
+        if any(marker in path for marker in markers):
+            return name
+    return None
+
+
+def read_stacks(path: Path) -> Counter[tuple[str, ...]]:
+    stacks: Counter[tuple[str, ...]] = Counter()
+    for line in path.read_text().splitlines():
+        frames, _, count = line.rpartition(" ")
+        if frames and count.isdigit():
+            stacks[tuple(frames.split(";"))] += int(count)
+    return stacks
+
+
+def summarize(stacks: Counter[tuple[str, ...]], top: int = 12) -> str:
+    """Inclusive % per layer, then the top functions by inclusive and by self time."""
+    total = sum(stacks.values()) or 1
+    layers: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    for frames, count in stacks.items():
+        names = [_short(frame) for frame in frames]
+        for layer in {layer_of(frame) for frame in frames} - {None}:
+            layers[layer] += count
+        for name in set(names):
+            inclusive[name] += count
+        own[names[-1]] += count
+    lines = [f"  samples: {total}", "  inclusive share by layer:"]
+    lines += [f"    {100 * n / total:5.1f}%  {name}" for name, n in layers.most_common()]
+    lines.append("  top functions by inclusive time:")
+    lines += [f"    {100 * n / total:5.1f}%  {name}" for name, n in _interesting(inclusive, top)]
+    lines.append("  top functions by self time:")
+    lines += [f"    {100 * n / total:5.1f}%  {name}" for name, n in own.most_common(top)]
+    return "\n".join(lines)
+
+
+def _short(frame: str) -> str:
+    """`execute (sqlalchemy/engine/base.py)` with site-packages prefixes cut off."""
+    match = FRAME.match(frame)
+    if not match:
+        return frame
+    file = re.sub(r"^.*?(site-packages|lib/python3\.\d+)/", "", match["file"])
+    file = re.sub(r"^/work/main/", "", file)
+    return f"{match['function']} ({file})"
+
+
+def _interesting(counter: Counter[str], top: int) -> list[tuple[str, int]]:
+    """Skip the frames every request has at the bottom (event loop, server, ASGI plumbing)."""
+    boring = ("asyncio/", "uvicorn/", "uvloop", "<module>", "process ", "thread ", "run (")
+    picked = [(k, v) for k, v in counter.most_common() if not any(b in k for b in boring)]
+    return picked[:top]
+
+
+def profile_endpoint(
+    server: RunningServer, target: Target, settings: LoadSettings, out_dir: Path, events: int
+) -> str:
+    """Load `server` with `target` while py-spy samples it; the summary as text."""
+    if shutil.which("py-spy") is None:
+        return "py-spy is not installed (pip install py-spy): no profile"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", target.label.lower()).strip("-")
+    raw = out_dir / f"{events}-{slug}.txt"
+    seconds = max(2, round(settings.duration))
+    command = [
+        "py-spy",
+        "record",
+        "--pid",
+        str(server.pid),
+        "--duration",
+        str(seconds),
+        "--rate",
+        "250",
+        "--format",
+        "raw",
+        "--nolineno",
+        "--output",
+        str(raw),
+    ]
+    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    load = threading.Thread(target=run_load, args=(server.base_url, target, settings))
+    load.start()
+    load.join()
+    _, errors = spy.communicate(timeout=seconds + 60)
+    if spy.returncode != 0 or not raw.exists():
+        return f"py-spy failed for {target.label}: {errors.strip()[-500:]}"
+    return f"profile of {target.label} at {events:,} events ({raw}):\n" + summarize(
+        read_stacks(raw)
+    )
