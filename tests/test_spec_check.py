@@ -346,6 +346,13 @@ def _no_upper_bound(raw: dict[str, Any]) -> str:
     return op_pointer("/events", "get", "parameters")
 
 
+@case("SPEC-041")
+def _list_of_other_items(raw: dict[str, Any]) -> str:
+    response, _ = resolved(raw, op_pointer("/clients", "get", "responses", "200"))
+    op(raw, "/events", "get")["responses"]["200"] = copy.deepcopy(response)
+    return op_pointer("/events", "get", "responses", "200")
+
+
 @case("SPEC-045")
 def _create_with_read_schema(raw: dict[str, Any]) -> str:
     schema = {"$ref": "#" + event_schema(raw)[1]}
@@ -454,6 +461,16 @@ def _ref_with_sibling(raw: dict[str, Any]) -> str:
     response = op(raw, "/team", "get")["responses"]["401"]
     response["description"] = "Overridden, and ignored."
     return op_pointer("/team", "get", "responses", "401")
+
+
+@case("SPEC-061")
+def _nullable_reference(raw: dict[str, Any]) -> str:
+    schema, pointer = event_schema(raw)
+    schema["properties"]["rescheduled_from"] = {
+        "nullable": True,
+        "allOf": [{"$ref": "#" + pointer}],
+    }
+    return jp.join(pointer, "properties", "rescheduled_from", "nullable")
 
 
 @case("SPEC-070")

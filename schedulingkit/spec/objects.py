@@ -138,6 +138,21 @@ def data_schema(document: Document, operation: Operation) -> Located | None:
     return Located(*document.deref(*data))
 
 
+def data_ref(document: Document, operation: Operation) -> str | None:
+    """The `$ref` naming the resource schema of an operation's body: of `data`, or of its
+    items for a list."""
+    found = success(document, operation)
+    body = json_schema(document, found[1]) if found else None
+    if body is None:
+        return None
+    data = schemas.properties(document, body.node, body.pointer).get("data")
+    node = data[0] if data else None
+    if isinstance(node, dict) and node.get("type") == "array":
+        node = node.get("items")
+    ref = node.get("$ref") if isinstance(node, dict) else None
+    return ref if isinstance(ref, str) else None
+
+
 def item_schema(document: Document, operation: Operation) -> Located | None:
     """The schema of one item of a list operation's `data` array."""
     data = data_schema(document, operation)

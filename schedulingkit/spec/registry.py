@@ -14,6 +14,7 @@ from schedulingkit.spec.loader import Document
 
 Finding = tuple[str, str]
 RuleFunction = Callable[[Document], Iterable[Finding]]
+ROOT = '""'  # how the empty pointer (the whole document) is printed
 
 
 @dataclass(frozen=True, order=True)
@@ -25,7 +26,9 @@ class Violation:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.code} {self.pointer or '/'}: {self.message}"
+        # The empty pointer is the whole document ("/" would be the key "" at its root).
+        where = self.pointer if self.pointer else ROOT
+        return f"{self.code} {where}: {self.message}"
 
 
 @dataclass(frozen=True)

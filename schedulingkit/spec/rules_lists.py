@@ -3,6 +3,7 @@ and the standard filters (search, status, from/to)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,7 @@ from schedulingkit.spec.objects import (
     PAGINATION_PARAMETERS,
     Located,
     Operation,
+    data_ref,
     is_list,
     item_schema,
     json_schema,
@@ -37,6 +39,7 @@ LINK_FIELDS = ("first", "last", "prev", "next")
 NULLABLE_PAGINATION = {META_SCHEMA: ("from", "to"), LINKS_SCHEMA: ("prev", "next")}
 FILTER_OPS = ("search", "eq", "contains", "gte", "lt")
 DIRECTIONS = ("asc", "desc")
+SORTABLE_TYPES = ("string", "integer", "boolean")
 # The contract's date-range lists (the help page's `from` / `to`).
 DATE_RANGE_RESOURCES = ("events", "invoices", "transactions")
 
@@ -125,10 +128,30 @@ def list_envelope(document: Document) -> Iterator[Finding]:
                 yield pointer, f"{name} must be $ref {ref}"
 
 
-@rule(
-    "SPEC-033",
-    "Every list operation has x-ordering: [{field, direction}] over fields of its items.",
-)
+@rule("SPEC-041", "A list's items have the schema its resource's GET /{id} answers.")
+def items_are_the_resource(document: Document) -> Iterator[Finding]:
+    for operation in list_operations(document):
+        single = _single_resource_get(document, operation)
+        if single is None:
+            continue
+        expected, actual = data_ref(document, single), data_ref(document, operation)
+        if expected and actual != expected:
+            yield (
+                jp.join(operation.pointer, "responses", "200"),
+                f"items must be {expected}, as {single.label} answers; found {actual}",
+            )
+
+
+def _single_resource_get(document: Document, operation: Operation) -> Operation | None:
+    """`GET /events/{id}` for the list `GET /events`."""
+    item_path = re.compile(re.escape(operation.path) + r"/\{[^}/]+\}")
+    for candidate in operations(document):
+        if candidate.method == "get" and item_path.fullmatch(candidate.path):
+            return candidate
+    return None
+
+
+@rule("SPEC-033", "Every list has x-ordering: [{field, direction}] over scalar fields of items.")
 def ordering_declared(document: Document) -> Iterator[Finding]:
     for operation in list_operations(document):
         pointer = jp.join(operation.pointer, "x-ordering")
@@ -146,13 +169,18 @@ def ordering_declared(document: Document) -> Iterator[Finding]:
                 yield jp.join(key_pointer, "direction"), f"direction must be one of {DIRECTIONS}"
             elif key["field"] in seen:
                 yield jp.join(key_pointer, "field"), f"{key['field']!r} is already a sort key"
-            elif (
-                item is not None
-                and schemas.field(document, item.node, item.pointer, str(key["field"])) is None
-            ):
-                yield jp.join(key_pointer, "field"), f"items have no field {key['field']!r}"
+            elif item is not None:
+                yield from _sortable(document, item, str(key["field"]), key_pointer)
             if isinstance(key, dict):
                 seen.add(key.get("field"))
+
+
+def _sortable(document: Document, item: Located, name: str, pointer: str) -> Iterator[Finding]:
+    found = schemas.field(document, item.node, item.pointer, name)
+    if found is None:
+        yield jp.join(pointer, "field"), f"items have no field {name!r}"
+    elif schemas.value_type(document, *found) not in SORTABLE_TYPES:
+        yield jp.join(pointer, "field"), f"{name!r} is not a string, integer or boolean"
 
 
 @rule("SPEC-034", "x-ordering ends with a unique key (id; a required field when items have no id).")
@@ -184,7 +212,10 @@ def ordering_unique_last(document: Document) -> Iterator[Finding]:
             )
 
 
-@rule("SPEC-035", "Every filter (a list's query parameter but page/per_page) declares x-filter.")
+@rule(
+    "SPEC-035",
+    "Every filter (a list's query parameter but page/per_page) is optional, has x-filter.",
+)
 def filter_declared(document: Document) -> Iterator[Finding]:
     lists = list_operations(document)
     for operation in lists:
@@ -194,6 +225,8 @@ def filter_declared(document: Document) -> Iterator[Finding]:
                     jp.join(parameter.pointer, "x-filter"),
                     f"filter {name!r} does not say what it keeps",
                 )
+            if parameter.node.get("required") is True:
+                yield jp.join(parameter.pointer, "required"), f"filter {name!r} must be optional"
     on_lists = {p.pointer for operation in lists for p in filters(document, operation).values()}
     for operation in operations(document):
         for parameter in query_parameters(document, operation).values():
@@ -241,8 +274,7 @@ def filter_types(document: Document) -> Iterator[Finding]:
         if item is None or op not in FILTER_OPS:
             continue
         fields = spec.get("fields") if op == "search" else [spec.get("field")]
-        schema = parameter.node.get("schema") or {}
-        param_type = schemas.value_type(document, schema, jp.join(parameter.pointer, "schema"))
+        schema = (parameter.node.get("schema") or {}, jp.join(parameter.pointer, "schema"))
         for index, field in enumerate(fields if isinstance(fields, list) else []):
             found = schemas.field(document, item.node, item.pointer, str(field))
             if found is None:
@@ -250,19 +282,23 @@ def filter_types(document: Document) -> Iterator[Finding]:
             at = jp.join(
                 parameter.pointer, "x-filter", *(["fields", index] if op == "search" else ["field"])
             )
-            problem = _filter_mismatch(document, op, found, param_type)
+            problem = _filter_mismatch(document, op, found, schema)
             if problem:
                 yield at, f"filter {name!r}: {problem}"
 
 
 def _filter_mismatch(
-    document: Document, op: str, field: tuple[Any, str], param_type: Any
+    document: Document, op: str, field: tuple[Any, str], parameter: tuple[Any, str]
 ) -> str | None:
     field_type = schemas.value_type(document, *field)
+    param_type = schemas.value_type(document, *parameter)
     if op == "search" and field_type != "string":
         return f"search reads strings, the field is {field_type}"
     if op == "eq" and field_type != param_type:
         return f"eq compares a {param_type} parameter with a {field_type} field"
+    field_enum = _enum(document, field)
+    if op == "eq" and field_enum and not set(_enum(document, parameter)) <= set(field_enum):
+        return "eq: the parameter's enum has values the field never takes"
     if op == "contains":
         items = schemas.keyword(document, *field, "items")
         items_type = schemas.value_type(document, items, field[1]) if items else None
@@ -273,6 +309,11 @@ def _filter_mismatch(
         if field_type != "string" or fmt not in ("date", "date-time") or param_type != "string":
             return f"{op} compares a date or date-time field with a string parameter"
     return None
+
+
+def _enum(document: Document, schema: tuple[Any, str]) -> list[Any]:
+    """The enum of a schema (empty when it has none)."""
+    return list(schemas.keyword(document, *schema, "enum") or [])
 
 
 def _declared_filters(document: Document) -> Iterator[tuple[Operation, str, Located, dict]]:

@@ -54,6 +54,13 @@ def typed(document: Document) -> Iterator[Finding]:
             yield pointer, "has no type"
 
 
+@rule("SPEC-061", "nullable: true stands beside a type in the same schema (OpenAPI 3.0.3).")
+def nullable_with_type(document: Document) -> Iterator[Finding]:
+    for schema, pointer in schemas.all_schemas(document):
+        if isinstance(schema, dict) and schema.get("nullable") is True and "type" not in schema:
+            yield jp.join(pointer, "nullable"), "nullable without a type has no effect"
+
+
 @rule("SPEC-051", "Every component schema has a realistic example.")
 def schema_examples(document: Document) -> Iterator[Finding]:
     for name, schema, pointer in _component_schemas(document):
