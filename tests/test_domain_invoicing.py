@@ -9,10 +9,13 @@ from schedulingkit.impl.domain.invoicing import (
     STATUSES,
     TRANSITIONS,
     InvoiceTotals,
+    Movement,
+    StatusChange,
     TaxRule,
     can_transition,
     invoice_totals,
     line_totals,
+    plan_status_change,
     round_minor,
     tax_amount,
 )
@@ -78,15 +81,16 @@ LINES = [
     pytest.param(1, 1000, (VAT, CITY), 1000, (200, 55), id="two-exclusive-taxes-independent"),
     pytest.param(1, 1000, (VAT_INCL, CITY), 1000, (167, 55), id="inclusive-and-exclusive"),
     pytest.param(1, 1000, (ZERO,), 1000, (0,), id="zero-rate-snapshot-kept"),
-    pytest.param(Decimal("1.5"), 333, (VAT,), 500, (100,), id="fractional-qty-499.5-rounds-up"),
+    pytest.param(2, 6500, (VAT,), 13000, (2600,), id="document-example"),
+    pytest.param(10_000, 100_000_000_000, (VAT,), 10**15, (2 * 10**14,), id="schema-maximums"),
     pytest.param(1_000_000, 99_999, (VAT,), 99_999_000_000, (19_999_800_000,), id="large-quantity"),
-    pytest.param(0, 1000, (VAT,), 0, (0,), id="zero-quantity"),
+    pytest.param(1, 0, (VAT,), 0, (0,), id="free-line"),
 ]
 
 
 @pytest.mark.parametrize(("quantity", "unit", "taxes", "amount", "tax_amounts"), LINES)
 def test_line_totals(
-    quantity: Decimal | int,
+    quantity: int,
     unit: int,
     taxes: tuple[TaxRule, ...],
     amount: int,
@@ -108,51 +112,70 @@ def test_taxes_are_rounded_per_line_not_on_the_sum() -> None:
     totals = invoice_totals(lines, discount=0, amount_paid=0)
     assert totals.tax_total == 3
     assert totals.total == 18
+    assert totals.amount_due == 18
 
 
 INVOICES = [
+    # lines, discount, paid, status -> (subtotal, tax_total, discount, total, paid, due)
     pytest.param(
-        [(1, 1000, (VAT,))],
-        0,
-        0,
-        InvoiceTotals(1000, 200, 0, 1200, 0, 1200),
-        id="exclusive-added-on-top",
+        [(1, 1000, (VAT,))], 0, 0, "draft", (1000, 200, 0, 1200, 0, 1200), id="exclusive-on-top"
     ),
     pytest.param(
-        [(1, 1200, (VAT_INCL,))],
+        [(1, 6000, (VAT_INCL,))],
         0,
         0,
-        InvoiceTotals(1200, 200, 0, 1200, 0, 1200),
-        id="inclusive-inside-the-subtotal",
+        "draft",
+        (5000, 1000, 0, 6000, 0, 6000),
+        id="inclusive-taken-out-of-the-subtotal",
+    ),
+    pytest.param(
+        [(2, 6500, (VAT,))],
+        600,
+        5000,
+        "partially_paid",
+        (13000, 2600, 600, 15000, 5000, 10000),
+        id="document-example",
     ),
     pytest.param(
         [(2, 1000, (VAT_INCL, CITY)), (3, 333, (VAT,)), (1, 50, ())],
         100,
         500,
-        # subtotal 2000 + 999 + 50; taxes 333 + 110 + 200; exclusive 110 + 200
-        InvoiceTotals(3049, 643, 100, 3259, 500, 2759),
+        "partially_paid",
+        # amounts 2000 + 999 + 50; taxes (333 incl. + 110) + 200; subtotal 3049 - 333
+        (2716, 643, 100, 3259, 500, 2759),
         id="mixed-lines-discount-and-payment",
     ),
-    pytest.param([], 0, 0, InvoiceTotals(0, 0, 0, 0, 0, 0), id="no-lines"),
+    pytest.param(
+        [(1, 1000, (VAT,))], 0, 1200, "paid", (1000, 200, 0, 1200, 1200, 0), id="fully-paid"
+    ),
     pytest.param(
         [(1, 1000, (VAT,))],
-        0,
         1200,
-        InvoiceTotals(1000, 200, 0, 1200, 1200, 0),
-        id="fully-paid",
+        0,
+        "draft",
+        (1000, 200, 1200, 0, 0, 0),
+        id="discount-of-everything",
+    ),
+    pytest.param(
+        [(1, 1000, (VAT,))], 0, 0, "cancelled", (1000, 200, 0, 1200, 0, 0), id="cancelled-owes-0"
+    ),
+    pytest.param(
+        [(1, 1000, (VAT,))], 0, 0, "refunded", (1000, 200, 0, 1200, 0, 0), id="refunded-owes-0"
     ),
 ]
 
 
-@pytest.mark.parametrize(("lines", "discount", "paid", "expected"), INVOICES)
+@pytest.mark.parametrize(("lines", "discount", "paid", "status", "expected"), INVOICES)
 def test_invoice_totals(
     lines: list[tuple[int, int, tuple[TaxRule, ...]]],
     discount: int,
     paid: int,
-    expected: InvoiceTotals,
+    status: str,
+    expected: tuple[int, ...],
 ) -> None:
     computed = [line_totals(quantity, unit, taxes) for quantity, unit, taxes in lines]
-    assert invoice_totals(computed, discount=discount, amount_paid=paid) == expected
+    totals = invoice_totals(computed, discount=discount, amount_paid=paid, status=status)
+    assert totals == InvoiceTotals(*expected)
 
 
 ALLOWED = {
@@ -162,11 +185,13 @@ ALLOWED = {
     ("sent", "partially_paid"),
     ("sent", "overdue"),
     ("sent", "cancelled"),
-    ("partially_paid", "paid"),
-    ("partially_paid", "overdue"),
     ("overdue", "paid"),
     ("overdue", "partially_paid"),
     ("overdue", "cancelled"),
+    ("partially_paid", "paid"),
+    ("partially_paid", "partially_paid"),
+    ("partially_paid", "overdue"),
+    ("partially_paid", "refunded"),
     ("paid", "refunded"),
 }
 
@@ -188,4 +213,149 @@ def test_graph_knows_every_status() -> None:
         "refunded",
     }
     assert all(targets <= set(STATUSES) for targets in TRANSITIONS.values())
+    assert not TRANSITIONS["cancelled"]
+    assert not TRANSITIONS["refunded"]
     assert not can_transition("unknown", "sent")
+
+
+PLANS = [
+    # current, target, payment, paid, due -> (status, movement, amount_paid) or error fields
+    pytest.param("draft", None, None, 0, 1200, None, set(), id="no-status-no-change"),
+    pytest.param("draft", "draft", None, 0, 1200, None, set(), id="same-status-no-change"),
+    pytest.param("paid", "paid", None, 1200, 0, None, set(), id="paid-again-no-change"),
+    pytest.param("draft", "sent", None, 0, 1200, ("sent", None, 0), set(), id="send"),
+    pytest.param(
+        "sent",
+        "paid",
+        None,
+        0,
+        1200,
+        ("paid", Movement("payment", 1200, 0, "cash", None), 1200),
+        set(),
+        id="paid-defaults-to-the-amount-due-in-cash",
+    ),
+    pytest.param(
+        "overdue",
+        "paid",
+        {"amount": 1200, "fee": 35, "provider": "stripe", "provider_reference": "pi_1"},
+        0,
+        1200,
+        ("paid", Movement("payment", 1200, 35, "stripe", "pi_1"), 1200),
+        set(),
+        id="paid-with-payment-details",
+    ),
+    pytest.param(
+        "sent", "paid", {"amount": 1000}, 0, 1200, None, {"payment.amount"}, id="paid-not-in-full"
+    ),
+    pytest.param(
+        "sent",
+        "partially_paid",
+        {"amount": 500},
+        0,
+        1200,
+        ("partially_paid", Movement("payment", 500, 0, "cash", None), 500),
+        set(),
+        id="partial-payment",
+    ),
+    pytest.param(
+        "partially_paid",
+        "partially_paid",
+        {"amount": 300, "provider": "card"},
+        500,
+        700,
+        ("partially_paid", Movement("payment", 300, 0, "card", None), 800),
+        set(),
+        id="further-partial-payment",
+    ),
+    pytest.param(
+        "partially_paid",
+        "paid",
+        None,
+        800,
+        400,
+        ("paid", Movement("payment", 400, 0, "cash", None), 1200),
+        set(),
+        id="pay-the-rest",
+    ),
+    pytest.param(
+        "sent", "partially_paid", None, 0, 1200, None, {"payment.amount"}, id="partial-needs-amount"
+    ),
+    pytest.param(
+        "sent",
+        "partially_paid",
+        {"amount": 1200},
+        0,
+        1200,
+        None,
+        {"payment.amount"},
+        id="partial-must-be-less-than-due",
+    ),
+    pytest.param(
+        "paid",
+        "refunded",
+        None,
+        1200,
+        0,
+        ("refunded", Movement("refund", 1200, 0, "stripe", None), 0),
+        set(),
+        id="refund-of-the-amount-paid",
+    ),
+    pytest.param(
+        "partially_paid",
+        "refunded",
+        None,
+        500,
+        700,
+        ("refunded", Movement("refund", 500, 0, "stripe", None), 0),
+        set(),
+        id="refund-a-partial-payment",
+    ),
+    pytest.param("draft", "paid", None, 0, 1200, None, {"status"}, id="draft-cannot-be-paid"),
+    pytest.param("cancelled", "sent", None, 0, 0, None, {"status"}, id="cancelled-is-final"),
+    pytest.param("refunded", "paid", None, 0, 0, None, {"status"}, id="refunded-is-final"),
+    pytest.param("sent", "refunded", None, 0, 1200, None, {"status"}, id="refund-unpaid"),
+    pytest.param(
+        "draft", "sent", {"amount": 1}, 0, 1200, None, {"payment"}, id="payment-with-other-status"
+    ),
+    pytest.param("sent", None, {"amount": 1}, 0, 1200, None, {"payment"}, id="payment-alone"),
+    pytest.param(
+        "draft",
+        "paid",
+        {"amount": 1},
+        0,
+        1200,
+        None,
+        {"status"},
+        id="payment-with-a-forbidden-move",
+    ),
+    pytest.param(
+        "cancelled",
+        "draft",
+        {"amount": 1},
+        0,
+        1200,
+        None,
+        {"status", "payment"},
+        id="every-failing-field-listed",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "payment", "paid", "due", "expected", "error_fields"), PLANS
+)
+def test_plan_status_change(
+    current: str,
+    target: str | None,
+    payment: dict | None,
+    paid: int,
+    due: int,
+    expected: tuple | None,
+    error_fields: set[str],
+) -> None:
+    change, errors = plan_status_change(current, target, payment, paid, due, "stripe")
+    assert set(errors) == error_fields
+    if expected is None:
+        assert change is None
+    else:
+        assert change == StatusChange(*expected)

@@ -101,12 +101,19 @@ EXPANSIONS = [
         Recurrence(
             "weekly",
             count=4,
-            excluded_dates=frozenset({date(2026, 1, 12), date(2026, 1, 20)}),
+            exclude_dates=frozenset({date(2026, 1, 12), date(2026, 1, 20)}),
         ),
         # the 12th is removed and not replaced (count first, then exdates); the 20th is
         # not an occurrence, so excluding it changes nothing.
         ["2026-01-05T09:00", "2026-01-19T09:00", "2026-01-26T09:00"],
         id="excluded-dates-do-not-consume-count",
+    ),
+    pytest.param(
+        "2026-01-05T10:00",
+        "UTC",
+        Recurrence("daily", count=3, exclude_dates=frozenset({date(2026, 1, 5)})),
+        ["2026-01-06T10:00", "2026-01-07T10:00"],
+        id="excluding-the-first-date-removes-the-start-itself",
     ),
     pytest.param(
         "2026-01-05T10:00",
@@ -118,7 +125,7 @@ EXPANSIONS = [
     pytest.param(
         "2026-01-05T10:00",
         "UTC",
-        Recurrence("weekly", by_weekday=("monday", "wednesday", "friday"), count=5),
+        Recurrence("weekly", by_weekday=("MO", "WE", "FR"), count=5),
         [
             "2026-01-05T10:00",
             "2026-01-07T10:00",
@@ -131,9 +138,10 @@ EXPANSIONS = [
     pytest.param(
         "2026-01-05T10:00",
         "UTC",
-        Recurrence("weekly", interval=2, by_weekday=("tuesday", "thursday"), count=4),
-        ["2026-01-06T10:00", "2026-01-08T10:00", "2026-01-20T10:00", "2026-01-22T10:00"],
-        id="biweekly-on-weekdays-starts-at-first-matching-day",
+        Recurrence("weekly", interval=2, by_weekday=("TU", "TH"), count=4),
+        # RFC 5545: the event's own start (a Monday) is the first occurrence and counts.
+        ["2026-01-05T10:00", "2026-01-06T10:00", "2026-01-08T10:00", "2026-01-20T10:00"],
+        id="start-off-the-rule-is-still-the-first-occurrence",
     ),
     pytest.param(
         "2026-01-31T09:00",
@@ -236,15 +244,50 @@ def test_window_accepts_bounds_in_any_zone() -> None:
         series.count(start=datetime(2026, 3, 29))
 
 
-def test_open_ended_series_stops_at_the_horizon() -> None:
-    first = utc("2026-01-01T10:00")
-    series = OccurrenceSeries(first, first + timedelta(hours=1), "UTC", Recurrence("daily"))
-    occurrences = list(series)
-    assert occurrences[-1].starts_at <= first + OPEN_ENDED_HORIZON
-    assert occurrences[-1].starts_at + timedelta(days=1) > first + OPEN_ENDED_HORIZON
-    assert len(occurrences) == OPEN_ENDED_HORIZON.days + 1
-    short = OccurrenceSeries(first, first, "UTC", Recurrence("weekly"), horizon=timedelta(days=21))
-    assert short.count() == 4
+HORIZONS = [
+    # window (from, to) -> (count, first start, last start) of an open-ended daily series
+    pytest.param(None, None, 366, "2026-01-01", "2027-01-01", id="366-days-after-the-start"),
+    pytest.param(
+        utc("2026-06-01T00:00"), None, 366, "2026-06-01", "2027-06-01", id="366-days-after-from"
+    ),
+    pytest.param(
+        utc("2026-06-01T10:00"), None, 366, "2026-06-01", "2027-06-01", id="from-on-an-occurrence"
+    ),
+    pytest.param(
+        utc("2026-06-01T00:00"),
+        utc("2026-06-08T00:00"),
+        7,
+        "2026-06-01",
+        "2026-06-07",
+        id="an-earlier-to-wins",
+    ),
+    pytest.param(
+        None, utc("2030-01-01T00:00"), 366, "2026-01-01", "2027-01-01", id="a-later-to-loses"
+    ),
+]
+
+
+@pytest.mark.parametrize(("start", "end", "count", "first", "last"), HORIZONS)
+def test_open_ended_series_is_listed_up_to_366_days(
+    start: datetime | None, end: datetime | None, count: int, first: str, last: str
+) -> None:
+    begin = utc("2026-01-01T10:00")
+    series = OccurrenceSeries(begin, begin + timedelta(hours=1), "UTC", Recurrence("daily"))
+    occurrences = list(series.between(start, end))
+    assert len(occurrences) == count == series.count(start, end)
+    assert occurrences[0].starts_at.date().isoformat() == first
+    assert occurrences[-1].starts_at.date().isoformat() == last
+    assert occurrences[-1].starts_at < (start or begin) + OPEN_ENDED_HORIZON
+
+
+def test_horizon_applies_only_to_open_ended_series() -> None:
+    begin = utc("2026-01-01T10:00")
+    counted = OccurrenceSeries(begin, begin, "UTC", Recurrence("daily", count=730))
+    until = OccurrenceSeries(begin, begin, "UTC", Recurrence("daily", until=date(2027, 12, 31)))
+    assert counted.count() == 730
+    assert until.count() == 730
+    weekly = OccurrenceSeries(begin, begin, "UTC", Recurrence("weekly"), horizon=timedelta(21))
+    assert weekly.count() == 3
 
 
 def test_pages_slice_the_window_in_order() -> None:
@@ -259,6 +302,17 @@ def test_pages_slice_the_window_in_order() -> None:
     assert len(set(walked)) == 7
     in_window = series.page(1, 2, start=utc("2026-01-03T00:00"))
     assert [o.starts_at.day for o in in_window] == [4, 5]
+
+
+def test_occurrences_carry_their_local_start_with_that_day_offset() -> None:
+    first = local("2026-03-28T09:00", "Europe/Paris")
+    series = OccurrenceSeries(
+        first, first + timedelta(hours=1), "Europe/Paris", Recurrence("daily", count=2)
+    )
+    assert [o.local_starts_at.isoformat() for o in series] == [
+        "2026-03-28T09:00:00+01:00",
+        "2026-03-29T09:00:00+02:00",
+    ]
 
 
 def test_occurrences_carry_their_local_date() -> None:
@@ -276,7 +330,7 @@ ERRORS = [
     pytest.param(Recurrence("daily", interval=0), {"interval"}, id="interval-below-1"),
     pytest.param(Recurrence("daily", count=0), {"count"}, id="count-below-1"),
     pytest.param(
-        Recurrence("weekly", by_weekday=("monday", "mon")), {"by_weekday.1"}, id="bad-weekday"
+        Recurrence("weekly", by_weekday=("MO", "monday")), {"by_weekday.1"}, id="bad-weekday"
     ),
     pytest.param(
         Recurrence("daily", count=2, until=date(2026, 2, 1)), {"until"}, id="count-and-until"

@@ -11,15 +11,18 @@ moves by an hour twice a year. Local times are resolved as RFC 5545 section 3.3.
 Both come for free from `zoneinfo` with ``fold=0`` (PEP 495). Every occurrence lasts the
 event's exact duration (``ends_at - starts_at``), as RFC 5545 3.8.5.3 prescribes for DTEND.
 
-`count` is applied before the excluded dates are removed (EXDATE semantics: an excluded date
-does not make the series longer). An open-ended series is expanded up to a bounded horizon
-so that a list of its occurrences is finite.
+The event's own start is always the first occurrence and counts towards `count`, even when
+it does not match the rule (RFC 5545: DTSTART is the first instance). `count` is applied
+before the excluded dates are removed (EXDATE semantics: an excluded date does not make the
+series longer). An open-ended series (no `count`, no `until`) is listed up to a horizon of
+366 days after the window's start (the event's start when the window has none), so that a
+list of its occurrences is always finite.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -33,19 +36,11 @@ FREQUENCIES: dict[str, int] = {
     "yearly": rrule.YEARLY,
 }
 
-# Weekday names as the API spells them, mapped to dateutil's weekday numbers (Monday = 0).
-WEEKDAYS: dict[str, int] = {
-    "monday": 0,
-    "tuesday": 1,
-    "wednesday": 2,
-    "thursday": 3,
-    "friday": 4,
-    "saturday": 5,
-    "sunday": 6,
-}
+# RFC 5545 BYDAY codes, as the API spells them, mapped to dateutil's weekdays (Monday = 0).
+WEEKDAYS: dict[str, int] = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 
-# How far after the first occurrence an open-ended series is expanded.
-OPEN_ENDED_HORIZON = timedelta(days=365)
+# How far after the window's start (or the event's start) an open-ended series is listed.
+OPEN_ENDED_HORIZON = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -57,7 +52,7 @@ class Recurrence:
     by_weekday: tuple[str, ...] = ()
     count: int | None = None
     until: date | None = None
-    excluded_dates: frozenset[date] = field(default_factory=frozenset)
+    exclude_dates: frozenset[date] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -66,7 +61,11 @@ class Occurrence:
 
     starts_at: datetime
     ends_at: datetime
-    local_date: date
+    local_starts_at: datetime  # the same instant in the event's zone, with that day's offset
+
+    @property
+    def local_date(self) -> date:
+        return self.local_starts_at.date()
 
 
 def recurrence_errors(
@@ -123,28 +122,32 @@ class OccurrenceSeries:
         self.recurrence = recurrence
         self.horizon = horizon
 
-    def _local_starts(self) -> Iterable[datetime]:
-        """Local (wall-clock) starts, count applied, excluded dates not yet removed."""
-        first = self.starts_at.astimezone(self.zone)
+    @property
+    def open_ended(self) -> bool:
+        rule = self.recurrence
+        return rule is not None and rule.count is None and rule.until is None
+
+    def _local_starts(self, until: datetime | None) -> Iterator[datetime]:
+        """Local (wall-clock) starts up to `until` (inclusive), count applied, exclusions not."""
+        first = self.starts_at.astimezone(self.zone).replace(fold=0)
         rule = self.recurrence
         if rule is None:
-            return (first,)
+            yield first
+            return
         if rule.until is not None:
-            until = datetime.combine(rule.until, time.max, tzinfo=self.zone)
-        elif rule.count is None:
-            until = (self.starts_at + self.horizon).astimezone(self.zone)
-        else:
-            until = None
-        # dtstart is naive wall-clock time re-attached to the zone, so rrule keeps it fixed.
-        return rrule.rrule(
+            last_day = datetime.combine(rule.until, time.max, tzinfo=self.zone)
+            until = last_day if until is None else min(until, last_day)
+        # dtstart is wall-clock time in the event's zone, so rrule keeps that time fixed.
+        generated = rrule.rrule(
             FREQUENCIES[rule.frequency],
-            dtstart=first.replace(fold=0),
+            dtstart=first,
             interval=rule.interval,
             byweekday=[WEEKDAYS[name] for name in rule.by_weekday] or None,
-            count=rule.count,
             until=until,
             cache=False,
         )
+        starts = itertools.chain((first,), (start for start in generated if start != first))
+        yield from itertools.islice(starts, rule.count)
 
     def __iter__(self) -> Iterator[Occurrence]:
         return self.between()
@@ -152,11 +155,20 @@ class OccurrenceSeries:
     def between(
         self, start: datetime | None = None, end: datetime | None = None
     ) -> Iterator[Occurrence]:
-        """Occurrences starting at or after `start` and before `end` (either may be None)."""
+        """Occurrences starting at or after `start` and before `end` (either may be None).
+
+        An open-ended series also stops 366 days after `start` (or after the event's start).
+        """
         start_utc = _as_utc(start) if start is not None else None
         end_utc = _as_utc(end) if end is not None else None
-        excluded = self.recurrence.excluded_dates if self.recurrence else frozenset()
-        for local in self._local_starts():
+        if self.open_ended:
+            horizon = (start_utc or self.starts_at) + self.horizon
+            end_utc = horizon if end_utc is None else min(end_utc, horizon)
+        # rrule compares naive wall-clock times, which a DST fold can misorder: stop generating
+        # a day past the window's end and let the exact UTC comparison below decide.
+        until = (end_utc + timedelta(days=1)).astimezone(self.zone) if end_utc else None
+        excluded = self.recurrence.exclude_dates if self.recurrence else frozenset()
+        for local in self._local_starts(until):
             if local.date() in excluded:
                 continue
             instant = local.astimezone(UTC)
@@ -167,7 +179,7 @@ class OccurrenceSeries:
             yield Occurrence(
                 starts_at=instant,
                 ends_at=instant + self.duration,
-                local_date=local.date(),
+                local_starts_at=instant.astimezone(self.zone),
             )
 
     def count(self, start: datetime | None = None, end: datetime | None = None) -> int:
