@@ -5,22 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from schedulingkit.docs.refs import Resolver, ref_name
+from schedulingkit.docs.refs import Resolver
 from schedulingkit.docs.schemas import object_parts
 
 NO_EXAMPLE = object()  # the schema gives no example for a value
 
 
-def schema_example(resolver: Resolver, schema: Any, seen: tuple[str, ...] = ()) -> Any:
-    """An example of a value of `schema`, or `NO_EXAMPLE`."""
-    name = ref_name(schema)
-    if name in seen:
-        return NO_EXAMPLE
-    if name is not None:
-        seen = (*seen, name)
+def schema_example(resolver: Resolver, schema: Any, seen: tuple[int, ...] = ()) -> Any:
+    """An example of a value of `schema`, or `NO_EXAMPLE` (also for a schema inside itself)."""
     resolved = resolver.resolve(schema)
-    if not isinstance(resolved, dict):
+    if not isinstance(resolved, dict) or id(resolved) in seen:
         return NO_EXAMPLE
+    seen = (*seen, id(resolved))
     if "example" in resolved:
         return resolved["example"]
     properties, _ = object_parts(resolver, resolved)

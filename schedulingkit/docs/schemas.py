@@ -133,13 +133,11 @@ def _description(resolver: Resolver, schema: dict) -> str:
 
 
 def field_rows(
-    resolver: Resolver, schema: Any, prefix: str = "", seen: tuple[str, ...] = ()
+    resolver: Resolver, schema: Any, prefix: str = "", seen: tuple[int, ...] = ()
 ) -> Iterator[FieldRow]:
     """Every field of an object schema, depth first; a schema already being listed higher up
-    the path (a recursive schema) is named but not listed again."""
-    name = ref_name(schema)
-    if name is not None:
-        seen = (*seen, name)
+    the path (a recursive schema, however it is referenced) is named but not listed again."""
+    seen = (*seen, id(resolver.resolve(schema)))
     properties, required = object_parts(resolver, schema)
     for key, sub in properties.items():
         resolved = resolver.resolve(sub)
@@ -159,6 +157,6 @@ def field_rows(
         if nested is None:
             continue
         child, joint = nested
-        if ref_name(child) in seen:
+        if id(resolver.resolve(child)) in seen:
             continue
         yield from field_rows(resolver, child, path + joint, seen)
