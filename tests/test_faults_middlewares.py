@@ -11,7 +11,16 @@ import json
 import pytest
 from starlette.testclient import TestClient
 
-from tests.faults import auth, errors, filtering, isolation, pagination, ratelimit, resources
+from tests.faults import (
+    auth,
+    errors,
+    filtering,
+    isolation,
+    pagination,
+    ratelimit,
+    resources,
+    wire,
+)
 from tests.faults.fakes import TeamApi, canned_app, echo_app, json_of
 
 V1 = "/api/v1"
@@ -54,6 +63,41 @@ def test_validation_before_authentication_answers_422_to_an_anonymous_invalid_bo
     client = TestClient(auth.ValidationBeforeAuthentication(api.app, "full"))
     assert client.post(f"{V1}/clients", json={"nome": "x"}).status_code == 422
     assert client.post(f"{V1}/clients", json={"name": "x"}).status_code == 401
+
+
+def test_any_scheme_accepted_rewrites_known_tokens_to_bearer():
+    app = auth.AnySchemeAccepted(echo_app(), {"1|secret"})
+    assert (
+        echoed(app, "GET", f"{V1}/team", headers={"Authorization": "Token 1|secret"})[
+            "authorization"
+        ]
+        == "Bearer 1|secret"
+    )
+    unknown = echoed(app, "GET", f"{V1}/team", headers={"Authorization": "Token 2|other"})
+    assert unknown["authorization"] == "Token 2|other"
+
+
+def test_secret_not_compared_accepts_any_secret_for_a_real_token_id():
+    app = auth.SecretNotCompared(echo_app(), {"7|right"})
+    guessed = echoed(app, "GET", f"{V1}/team", headers={"Authorization": "Bearer 7|wrong"})
+    unknown = echoed(app, "GET", f"{V1}/team", headers={"Authorization": "Bearer 8|wrong"})
+    assert guessed["authorization"] == "Bearer 7|right"
+    assert unknown["authorization"] == "Bearer 8|wrong"
+
+
+def test_unauthenticated_as_403_only_when_a_token_was_sent():
+    inner = canned_app(401, {"message": "Unauthenticated."}, {"WWW-Authenticate": "Bearer"})
+    client = TestClient(auth.UnauthenticatedAs403(inner))
+    assert client.get(f"{V1}/team", headers={"Authorization": "Bearer x"}).status_code == 403
+    assert client.get(f"{V1}/team").status_code == 401
+
+
+def test_forbidden_operations_refuse_only_that_token_on_those_operations():
+    app = auth.ForbiddenOperations(echo_app(), "limited", {"listClients"})
+    client = TestClient(app)
+    assert client.get(f"{V1}/clients", headers=LIMITED).status_code == 403
+    assert client.get(f"{V1}/clients", headers=FULL).status_code == 200
+    assert client.get(f"{V1}/clients/1", headers=LIMITED).status_code == 200
 
 
 # --- tenancy -------------------------------------------------------------------------------
@@ -236,6 +280,25 @@ def test_malformed_json_server_error_answers_500_and_passes_json_through():
     assert json.loads(json_of(fine)["body"]) == {"name": "x"}
 
 
+def test_bracket_error_keys_rewrites_dotted_paths():
+    inner = canned_app(422, {"message": "m", "errors": {"items.0.quantity": ["x"], "name": ["y"]}})
+    body = json_of(TestClient(errors.BracketErrorKeys(inner)).post(f"{V1}/invoices", json={}))
+    assert body["errors"] == {"items[0][quantity]": ["x"], "name": ["y"]}
+
+
+def test_form_bodies_accepted_become_json():
+    app = errors.FormBodiesAccepted(echo_app())
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    echo = echoed(app, "POST", f"{V1}/clients", content=b"name=Ada", headers=form)
+    assert json.loads(echo["body"]) == {"name": "Ada"}
+
+
+def test_missing_row_server_error_on_id_routes_only():
+    client = TestClient(errors.MissingRowServerError(canned_app(404, {"message": "Not Found."})))
+    assert client.get(f"{V1}/clients/1").status_code == 500
+    assert client.get(f"{V1}/nope").status_code == 404
+
+
 # --- rate limits ---------------------------------------------------------------------------
 
 
@@ -258,6 +321,25 @@ def test_per_process_counters_multiply_the_limit():
     client = TestClient(ratelimit.PerProcessCounters([w.app for w in workers]))
     statuses = [client.get(f"{V1}/clients", headers=FULL).status_code for _ in range(7)]
     assert statuses == [200] * 6 + [429]
+
+
+# --- wire format ---
+
+
+def test_json_as_html_relabels_successful_json():
+    ok = TestClient(wire.JsonAsHtml(canned_app(200, {"data": {}}))).get(f"{V1}/team")
+    assert ok.headers["content-type"].startswith("text/html")
+    error = TestClient(wire.JsonAsHtml(canned_app(404, {"message": "no"}))).get(f"{V1}/team")
+    assert error.headers["content-type"] == "application/json"
+
+
+def test_timestamps_with_offset_rewrites_z_everywhere_in_the_body():
+    body = {
+        "data": {"created_at": "2026-03-02T09:15:00Z", "items": [{"t": "2026-03-02T09:15:00Z"}]}
+    }
+    edited = json_of(TestClient(wire.TimestampsWithOffset(canned_app(200, body))).get("/"))
+    assert edited["data"]["created_at"] == "2026-03-02T09:15:00+00:00"
+    assert edited["data"]["items"][0]["t"] == "2026-03-02T09:15:00+00:00"
 
 
 # --- resources -----------------------------------------------------------------------------

@@ -72,3 +72,83 @@ class ValidationBeforeAuthentication(Passthrough):
                     validated.drop_header(name)
                 response = validated
         await response.send_to(send)
+
+
+class AnySchemeAccepted(Passthrough):
+    """The token is read as the header's last word, whatever the scheme (`Token x`, `Basic x`).
+
+    Breaks: only `Authorization: Bearer <token>` authenticates; any other header is 401.
+    """
+
+    def __init__(self, app: ASGIApp, tokens: set[str]) -> None:
+        super().__init__(app)
+        self.tokens = tokens
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        header = request_header(scope, "authorization") or ""
+        scheme, _, credentials = header.partition(" ")
+        if scheme != "Bearer" and credentials.strip() in self.tokens:
+            scope = with_request_header(scope, "authorization", bearer(credentials.strip()))
+        await self.app(scope, receive, send)
+
+
+class SecretNotCompared(Passthrough):
+    """The token is looked up by its id and its secret never compared.
+
+    Breaks: a token authenticates only with its own secret (a revoked or guessed secret for
+    a real token id is 401). A `{id}|{anything}` naming a real token's id is replaced by that
+    token before the server sees it.
+    """
+
+    def __init__(self, app: ASGIApp, tokens: set[str]) -> None:
+        super().__init__(app)
+        self.by_id = {token.split("|", 1)[0]: token for token in tokens}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        header = request_header(scope, "authorization") or ""
+        presented = header.removeprefix("Bearer ").strip()
+        token_id = presented.split("|", 1)[0] if "|" in presented else None
+        if header.startswith("Bearer ") and token_id in self.by_id:
+            scope = with_request_header(scope, "authorization", bearer(self.by_id[token_id]))
+        await self.app(scope, receive, send)
+
+
+class UnauthenticatedAs403(ResponseFault):
+    """A token that is sent but not recognized answers 403 instead of 401.
+
+    Breaks: a missing, malformed, unknown or revoked token answers 401 (403 is only for a
+    valid token without the scope).
+    """
+
+    async def rewrite(self, scope: Scope, response: Captured) -> Captured:
+        if response.status == 401 and request_header(scope, "authorization"):
+            response.status = 403
+            response.drop_header("www-authenticate")
+            response.set_json({"message": "This action is unauthorized."})
+        return response
+
+
+class ForbiddenOperations(Passthrough):
+    """Some operations refuse a token with 403 although it holds their scopes (a route given
+    the wrong ability, or a wildcard `*` the ability check does not understand).
+
+    Breaks: a token may call every operation whose `x-scopes` it holds.
+    """
+
+    def __init__(self, app: ASGIApp, token: str, operation_ids: set[str]) -> None:
+        super().__init__(app)
+        self.token = bearer(token)
+        self.operation_ids = operation_ids
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        operation = document().match(scope["method"], scope["path"])
+        if (
+            operation is not None
+            and operation.operation_id in self.operation_ids
+            and request_header(scope, "authorization") == self.token
+        ):
+            refusal = Captured(status=403, headers=[("content-type", "application/json")])
+            refusal.set_json({"message": "This action is unauthorized."})
+            await refusal.send_to(send)
+            return
+        await self.app(scope, receive, send)

@@ -5,10 +5,20 @@ from __future__ import annotations
 import json
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.types import Receive, Scope, Send
 
-from .asgi import Captured, JsonResponseFault, Passthrough, ResponseFault, read_body, replay_receive
+from .asgi import (
+    Captured,
+    JsonResponseFault,
+    Passthrough,
+    ResponseFault,
+    read_body,
+    replay_receive,
+    request_header,
+    with_header,
+)
 from .routes import document
 
 
@@ -129,3 +139,56 @@ def _is_json(body: bytes) -> bool:
     except ValueError:
         return False
     return True
+
+
+class BracketErrorKeys(JsonResponseFault):
+    """422 `errors` keys in PHP form notation (`items[0][quantity]`) instead of dotted paths.
+
+    Breaks: `errors` keys are dotted field paths (`items.0.quantity`).
+    """
+
+    statuses = (422,)
+
+    def edit(self, scope: Scope, document_: Any) -> None:
+        errors = document_.get("errors") if isinstance(document_, dict) else None
+        if isinstance(errors, dict):
+            document_["errors"] = {_brackets(key): value for key, value in errors.items()}
+
+
+def _brackets(key: str) -> str:
+    head, *rest = key.split(".")
+    return head + "".join(f"[{part}]" for part in rest)
+
+
+class FormBodiesAccepted(Passthrough):
+    """Form-encoded bodies parsed like JSON ones instead of refused with 415.
+
+    Breaks: a body that is not `application/json` answers 415.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        content_type = (request_header(scope, "content-type") or "").split(";")[0].strip()
+        if content_type != "application/x-www-form-urlencoded":
+            await self.app(scope, receive, send)
+            return
+        form = dict(parse_qsl((await read_body(receive)).decode("utf-8", "replace")))
+        scope = with_header(scope, "content-type", "application/json")
+        await self.app(scope, replay_receive(json.dumps(form).encode()), send)
+
+
+class MissingRowServerError(ResponseFault):
+    """An unknown id crashes the handler (a null row dereferenced): 500 instead of 404.
+
+    Breaks: an unknown id answers 404 with the error shape (and a 500 is never the answer to
+    a client's request for something that is not there).
+    """
+
+    def applies(self, scope: Scope) -> bool:
+        operation = document().match(scope["method"], scope["path"])
+        return operation is not None and operation.has_id
+
+    async def rewrite(self, scope: Scope, response: Captured) -> Captured:
+        if response.status == 404:
+            response.status = 500
+            response.set_json({"message": "Server Error"})
+        return response

@@ -1,0 +1,272 @@
+"""Every injected fault: its name, how it wraps the server, and the conformance rule that
+must fail because of it.
+
+A fault is realistic (a bug a real deployment could ship) and breaks one contract rule; the
+mutation score is how many of them the conformance suite catches with the rule meant for it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp
+
+from . import auth, errors, filtering, isolation, pagination, ratelimit, resources, wire
+from .harness import GENEROUS_RATE_LIMIT, Credentials
+
+AppFactory = Callable[[], ASGIApp]
+Builder = Callable[[AppFactory, Credentials], ASGIApp]
+# A small limit in a short window, so that rate-limit rules reach 429 and wait little.
+TIGHT_RATE_LIMIT = "20/5 seconds"
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One injected fault and the rule that must catch it."""
+
+    name: str
+    rule: str  # the conformance rule id that must fail
+    build: Builder
+    middleware: type
+    rate_limit: str = GENEROUS_RATE_LIMIT
+
+    @property
+    def summary(self) -> str:
+        """The first line of the middleware's docstring: what the deployment gets wrong."""
+        return (inspect.getdoc(self.middleware) or "").splitlines()[0]
+
+
+def wrap(middleware: type, *args: object) -> Builder:
+    """A builder for a middleware that needs only the app (and fixed arguments)."""
+    return lambda make, _credentials: middleware(make(), *args)
+
+
+def with_tokens(middleware: type, *names: str, **kwargs: object) -> Builder:
+    """A builder passing the named credentials (`token`, `other_team_token`, ...) in order."""
+    return lambda make, credentials: middleware(
+        make(), *(getattr(credentials, name) for name in names), **kwargs
+    )
+
+
+def several_processes(count: int) -> Builder:
+    return lambda make, _credentials: ratelimit.PerProcessCounters([make() for _ in range(count)])
+
+
+def all_tokens(credentials: Credentials) -> set[str]:
+    return {credentials.token, credentials.other_team_token, credentials.limited_token}
+
+
+FAULTS: tuple[Fault, ...] = (
+    # authentication
+    Fault("no-www-authenticate", "AUTH-001", wrap(auth.NoWwwAuthenticate), auth.NoWwwAuthenticate),
+    Fault(
+        "any-scheme-accepted",
+        "AUTH-002",
+        lambda make, c: auth.AnySchemeAccepted(make(), all_tokens(c)),
+        auth.AnySchemeAccepted,
+    ),
+    Fault(
+        "unauthenticated-as-403",
+        "AUTH-003",
+        wrap(auth.UnauthenticatedAs403),
+        auth.UnauthenticatedAs403,
+    ),
+    Fault(
+        "secret-not-compared",
+        "AUTH-004",
+        lambda make, c: auth.SecretNotCompared(make(), all_tokens(c)),
+        auth.SecretNotCompared,
+    ),
+    Fault(
+        "validation-before-auth",
+        "AUTH-005",
+        with_tokens(auth.ValidationBeforeAuthentication, "token"),
+        auth.ValidationBeforeAuthentication,
+    ),
+    # scopes
+    Fault(
+        "scope-not-enforced",
+        "SCOPE-001",
+        with_tokens(
+            auth.ScopeNotEnforced, "limited_token", "token", operation_ids={"listInvoices"}
+        ),
+        auth.ScopeNotEnforced,
+    ),
+    Fault(
+        "held-scope-refused",
+        "SCOPE-002",
+        with_tokens(auth.ForbiddenOperations, "limited_token", operation_ids={"listClients"}),
+        auth.ForbiddenOperations,
+    ),
+    Fault(
+        "wildcard-not-honored",
+        "SCOPE-003",
+        with_tokens(auth.ForbiddenOperations, "token", operation_ids={"getTransaction"}),
+        auth.ForbiddenOperations,
+    ),
+    # errors
+    Fault("problem-json", "ERR-001", wrap(errors.ProblemDetails), errors.ProblemDetails),
+    Fault("html-not-found", "ERR-002", wrap(errors.HtmlNotFound), errors.HtmlNotFound),
+    Fault("405-without-allow", "ERR-003", wrap(errors.NoAllowHeader), errors.NoAllowHeader),
+    Fault(
+        "500-for-unknown-id",
+        "ERR-004",
+        wrap(errors.MissingRowServerError),
+        errors.MissingRowServerError,
+    ),
+    Fault("query-errors-as-422", "ERR-005", wrap(errors.QueryErrorsAs422), errors.QueryErrorsAs422),
+    Fault(
+        "500-on-malformed-json",
+        "ERR-006",
+        wrap(errors.MalformedJsonServerError),
+        errors.MalformedJsonServerError,
+    ),
+    Fault(
+        "form-bodies-accepted",
+        "ERR-007",
+        wrap(errors.FormBodiesAccepted),
+        errors.FormBodiesAccepted,
+    ),
+    Fault("422-without-errors", "ERR-008", wrap(errors.ErrorsDropped), errors.ErrorsDropped),
+    Fault("first-error-only", "ERR-008", wrap(errors.FirstErrorOnly), errors.FirstErrorOnly),
+    Fault("bracket-error-keys", "ERR-009", wrap(errors.BracketErrorKeys), errors.BracketErrorKeys),
+    # wire format
+    Fault("json-as-html", "WIRE-001", wrap(wire.JsonAsHtml), wire.JsonAsHtml),
+    Fault(
+        "timestamps-with-offset",
+        "WIRE-002",
+        wrap(wire.TimestampsWithOffset),
+        wire.TimestampsWithOffset,
+    ),
+    # pagination and ordering
+    Fault(
+        "per-page-default-20",
+        "PAGE-001",
+        wrap(pagination.DefaultPerPage),
+        pagination.DefaultPerPage,
+    ),
+    Fault(
+        "per-page-clamped", "PAGE-002", wrap(pagination.PerPageClamped), pagination.PerPageClamped
+    ),
+    Fault(
+        "last-page-floored",
+        "PAGE-003",
+        wrap(pagination.LastPageFloored),
+        pagination.LastPageFloored,
+    ),
+    Fault(
+        "links-drop-query", "PAGE-003", wrap(pagination.LinksDropQuery), pagination.LinksDropQuery
+    ),
+    Fault("total-off-by-one", "PAGE-004", wrap(pagination.TotalOffByOne), pagination.TotalOffByOne),
+    Fault(
+        "row-repeated-across-pages",
+        "PAGE-004",
+        wrap(pagination.OffsetOffByOne),
+        pagination.OffsetOffByOne,
+    ),
+    Fault("order-reversed", "PAGE-005", wrap(filtering.ReversedOrder), filtering.ReversedOrder),
+    Fault(
+        "past-last-page-404",
+        "PAGE-006",
+        wrap(pagination.PastLastPageNotFound),
+        pagination.PastLastPageNotFound,
+    ),
+    # filtering
+    Fault(
+        "search-ignored",
+        "FILT-001",
+        wrap(filtering.FilterIgnored, "search"),
+        filtering.FilterIgnored,
+    ),
+    Fault(
+        "unknown-enum-ignored",
+        "FILT-001",
+        wrap(filtering.UnknownEnumIgnored),
+        filtering.UnknownEnumIgnored,
+    ),
+    Fault(
+        "upper-bound-inclusive",
+        "FILT-001",
+        wrap(filtering.UpperBoundInclusive),
+        filtering.UpperBoundInclusive,
+    ),
+    Fault(
+        "search-case-sensitive",
+        "FILT-001",
+        wrap(filtering.SearchCaseSensitive),
+        filtering.SearchCaseSensitive,
+    ),
+    # tenancy
+    Fault(
+        "other-team-row-by-id",
+        "TEN-001",
+        with_tokens(isolation.OtherTeamRowById, "token", "other_team_token"),
+        isolation.OtherTeamRowById,
+    ),
+    Fault(
+        "other-team-rows-in-lists",
+        "TEN-001",
+        with_tokens(isolation.OtherTeamRowsInLists, "token", "other_team_token"),
+        isolation.OtherTeamRowsInLists,
+    ),
+    # resource semantics
+    Fault(
+        "required-field-dropped",
+        "RES-001",
+        wrap(resources.RequiredFieldDropped),
+        resources.RequiredFieldDropped,
+    ),
+    Fault(
+        "money-as-decimal-string",
+        "RES-001",
+        wrap(resources.MoneyAsDecimalString),
+        resources.MoneyAsDecimalString,
+    ),
+    Fault(
+        "delete-swallowed", "RES-001", wrap(resources.DeleteSwallowed), resources.DeleteSwallowed
+    ),
+    Fault(
+        "cancel-deletes-event",
+        "RES-001",
+        wrap(resources.CancelDeletesEvent),
+        resources.CancelDeletesEvent,
+    ),
+    Fault(
+        "unknown-fields-accepted",
+        "RES-001",
+        wrap(resources.UnknownFieldsAccepted),
+        resources.UnknownFieldsAccepted,
+    ),
+    Fault("put-replaces", "RES-001", wrap(resources.UpdateReplaces), resources.UpdateReplaces),
+    # rate limits
+    Fault(
+        "no-retry-after",
+        "RATE-001",
+        wrap(ratelimit.NoRetryAfter),
+        ratelimit.NoRetryAfter,
+        TIGHT_RATE_LIMIT,
+    ),
+    Fault(
+        "no-ratelimit-remaining",
+        "RATE-001",
+        wrap(ratelimit.NoRateLimitRemaining),
+        ratelimit.NoRateLimitRemaining,
+        TIGHT_RATE_LIMIT,
+    ),
+    Fault(
+        "per-process-rate-counters",
+        "RATE-001",
+        several_processes(3),
+        ratelimit.PerProcessCounters,
+        TIGHT_RATE_LIMIT,
+    ),
+)
+
+
+def fault_named(name: str) -> Fault:
+    for fault in FAULTS:
+        if fault.name == name:
+            return fault
+    raise KeyError(f"no fault named {name!r}; known: {', '.join(f.name for f in FAULTS)}")
