@@ -1,4 +1,4 @@
-"""pytest plugin: run the conformance rules against a deployment with `pytest --schedulingkit-base-url`.
+"""pytest plugin: the conformance rules as tests, with `pytest --schedulingkit-base-url URL`.
 
 Registered through the `pytest11` entry point, so it loads in every pytest run of an environment
 where schedulingkit is installed; it does nothing unless `--schedulingkit-base-url` is given.

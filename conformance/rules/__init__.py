@@ -1,0 +1,1 @@
+"""Rule bodies, one module per area; each registers its rules with `catalogue.rule` on import."""

@@ -1,0 +1,243 @@
+"""ERR: every error is JSON `{message, errors?}` with the documented status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schedulingkit.conformance.catalogue import MAJOR, MINOR, rule
+from schedulingkit.conformance.checks import error_body_problems, error_keys, validation_problems
+from schedulingkit.conformance.client import Exchange
+from schedulingkit.conformance.context import RuleContext, SuiteState
+from schedulingkit.conformance.probes import UNKNOWN_ID, harmless_call
+
+CLAUSE = "CONTRACT.md#errors; #/components/schemas/Error"
+PROBE_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+
+
+def _error_shape(state: SuiteState, exchange: Exchange) -> list[str]:
+    if exchange.status < 400:
+        return []
+    return [f"{exchange.status} response: {p}" for p in error_body_problems(exchange)]
+
+
+@rule(
+    "ERR-001",
+    "Every 4xx and 5xx response of the run is application/json "
+    '{"message": string, "errors"?: {key: [string]}}, without a stack trace',
+    clause=CLAUSE,
+    severity=MAJOR,
+    observe=_error_shape,
+)
+def error_shape(ctx: RuleContext) -> None:
+    for op in ctx.operations(include_writes=False):
+        if op.path_params:
+            harmless_call(ctx.api, op)
+            ctx.checked()
+
+
+@rule(
+    "ERR-002",
+    "An unknown route answers 404 with the error shape",
+    clause="CONTRACT.md#errors (unknown routes)",
+    severity=MINOR,
+)
+def unknown_route(ctx: RuleContext) -> None:
+    for path in ("/sk-conformance-no-such-route", "/clients/1/no-such-child"):
+        exchange = ctx.api.get(path)
+        for problem in validation_problems(exchange, 404, []):
+            ctx.fail(f"GET {path}", problem, exchange)
+        ctx.checked()
+
+
+@rule(
+    "ERR-003",
+    "A method a documented path does not have answers 405 with the error shape "
+    "and an Allow header listing the documented methods",
+    clause="CONTRACT.md#errors (405 with Allow)",
+    severity=MINOR,
+)
+def wrong_method(ctx: RuleContext) -> None:
+    for path, methods in ctx.contract.paths().items():
+        concrete = path.replace("{id}", str(UNKNOWN_ID))
+        missing = [m for m in PROBE_METHODS if m not in methods]
+        if ctx.config.read_only:
+            missing = ["PATCH"] if "PATCH" not in methods else []
+        for method in missing[:2]:
+            body = {"json": {}} if method != "GET" else {}
+            exchange = ctx.api.request(method, concrete, operation=f"{method} {path}", **body)
+            problems = validation_problems(exchange, 405, [])
+            allow = {m.strip().upper() for m in exchange.headers.get("allow", "").split(",")}
+            if exchange.status == 405 and not set(methods) <= allow:
+                problems.append(
+                    f"Allow is {exchange.headers.get('allow')!r}, documented: {', '.join(methods)}"
+                )
+            for problem in problems:
+                ctx.fail(f"{method} {path}", problem, exchange)
+            ctx.checked()
+
+
+@rule(
+    "ERR-004",
+    "An unknown id answers 404 with the error shape on every id route",
+    clause="CONTRACT.md#errors; #/components/responses/NotFound",
+    severity=MAJOR,
+)
+def unknown_id(ctx: RuleContext) -> None:
+    for op in ctx.operations():
+        if not op.path_params:
+            continue
+        exchange = harmless_call(ctx.api, op)
+        for problem in validation_problems(exchange, 404, []):
+            ctx.fail(op.label, f"unknown id {UNKNOWN_ID}: {problem}", exchange)
+        ctx.checked()
+
+
+def _bad_values(schema: dict[str, Any]) -> list[str]:
+    if schema.get("enum"):
+        return ["sk-conformance-unknown"]
+    kind = schema.get("type")
+    if kind == "integer":
+        values = ["abc"]
+        if "minimum" in schema:
+            values.append(str(schema["minimum"] - 1))
+        if "maximum" in schema and schema["maximum"] < 2**31:
+            values.append(str(schema["maximum"] + 1))
+        return values
+    if kind == "boolean":
+        return ["maybe"]
+    if "anyOf" in schema:  # DateOrDateTime
+        return ["not-a-date", "2026-13-45"]
+    if kind == "string" and schema.get("maxLength"):
+        return ["x" * (schema["maxLength"] + 1)]
+    return []
+
+
+@rule(
+    "ERR-005",
+    "A query or path parameter that fails its schema answers 400 with `errors` "
+    "keyed by the parameter's name",
+    clause="CONTRACT.md#errors (400)",
+    severity=MAJOR,
+)
+def bad_parameters(ctx: RuleContext) -> None:
+    for op in ctx.operations(include_writes=False):
+        for name, param in op.parameters.items():
+            for value in _bad_values(param["schema"])[:3]:
+                if param["in"] == "path":
+                    path = op.url_path(**{name: value})
+                    exchange = ctx.api.get(path, operation=op.label)
+                else:
+                    path = op.url_path(**{n: UNKNOWN_ID for n in op.path_params})
+                    exchange = ctx.api.get(path, params={name: value}, operation=op.label)
+                for problem in validation_problems(exchange, 400, [name]):
+                    ctx.fail(op.label, f"{name}={value[:40]}: {problem}", exchange)
+                ctx.checked()
+
+
+def _body_operations(ctx: RuleContext):
+    ops = [op for op in ctx.operations() if op.request_schema is not None]
+    if not ops:
+        ctx.skip("sends request bodies (--read-only)")
+    return ops
+
+
+@rule(
+    "ERR-006",
+    "A body that is not valid JSON answers 400 with the error shape",
+    clause="CONTRACT.md#errors (400)",
+    severity=MINOR,
+)
+def invalid_json(ctx: RuleContext) -> None:
+    for op in _body_operations(ctx):
+        path = op.url_path(**{n: UNKNOWN_ID for n in op.path_params})
+        exchange = ctx.api.request(
+            op.method,
+            path,
+            content=b'{"name": ',
+            headers={"Content-Type": "application/json"},
+            operation=op.label,
+        )
+        if op.path_params and exchange.status == 404:
+            ctx.checked()  # a lookup before parsing is acceptable for an unknown id
+            continue
+        for problem in validation_problems(exchange, 400, []):
+            ctx.fail(op.label, f"malformed JSON body: {problem}", exchange)
+        ctx.checked()
+
+
+@rule(
+    "ERR-007",
+    "A body that is not application/json answers 415 with the error shape",
+    clause="CONTRACT.md#errors (415)",
+    severity=MINOR,
+)
+def unsupported_media(ctx: RuleContext) -> None:
+    for op in _body_operations(ctx):
+        path = op.url_path(**{n: UNKNOWN_ID for n in op.path_params})
+        exchange = ctx.api.request(
+            op.method,
+            path,
+            content=b"name=sk-conformance",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            operation=op.label,
+        )
+        if op.path_params and exchange.status == 404:
+            ctx.checked()
+            continue
+        for problem in validation_problems(exchange, 415, []):
+            ctx.fail(op.label, f"form-encoded body: {problem}", exchange)
+        ctx.checked()
+
+
+@rule(
+    "ERR-008",
+    "A create body missing required fields answers 422 whose `errors` names "
+    "every one of them, not only the first",
+    clause="CONTRACT.md#errors (422)",
+    severity=MAJOR,
+)
+def every_missing_field(ctx: RuleContext) -> None:
+    for op in _body_operations(ctx):
+        required = list((op.request_schema or {}).get("required", []))
+        if op.method != "POST" or not required:
+            continue
+        exchange = ctx.api.post(op.path, {}, operation=op.label)
+        for problem in validation_problems(exchange, 422, required):
+            ctx.fail(op.label, f"empty body: {problem}", exchange)
+        ctx.checked()
+
+
+def nested_required(schema: dict[str, Any]) -> dict[str, list[str]]:
+    """Array-of-object properties of a body schema -> the required fields of their items."""
+    found = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        items = prop.get("items") if prop.get("type") == "array" else None
+        if isinstance(items, dict) and items.get("required"):
+            found[name] = list(items["required"])
+    return found
+
+
+@rule(
+    "ERR-009",
+    "422 `errors` name nested fields by dotted path (`items.0.quantity`)",
+    clause="CONTRACT.md#errors (dotted field paths)",
+    severity=MINOR,
+)
+def dotted_paths(ctx: RuleContext) -> None:
+    checked = False
+    for op in _body_operations(ctx):
+        if op.method != "POST":
+            continue
+        for name, required in nested_required(op.request_schema or {}).items():
+            exchange = ctx.api.post(op.path, {name: [{}]}, operation=op.label)
+            expected = [f"{name}.0.{field}" for field in required]
+            for problem in validation_problems(exchange, 422, expected):
+                ctx.fail(op.label, f"{name}: [{{}}]: {problem}", exchange)
+            if exchange.status == 422 and any(
+                k.startswith(f"{name}[") for k in error_keys(exchange)
+            ):
+                ctx.fail(op.label, "errors use brackets instead of dotted paths", exchange)
+            ctx.checked()
+            checked = True
+    if not checked:
+        ctx.skip("no create body has an array of objects")

@@ -1,0 +1,280 @@
+"""GEN: Schemathesis generates requests (examples, coverage, fuzzing and stateful phases, valid
+and invalid data) and its built-in checks become our rules.
+
+Configured where our contract differs on purpose:
+- `use_after_free` off: `DELETE /events/{id}` cancels and the event stays readable (RES-003
+  checks delete-then-read for every collection instead).
+- `ignored_auth` off: AUTH-001..005 send missing, malformed, unknown and revoked-looking
+  tokens to every operation and also check the body and `WWW-Authenticate`.
+- `object_level_authorization` off: tenancy needs a second team's records (TEN-001/002).
+- `negative_data_rejection` expects 400 (parameters), 404 (ids), 415 (media) or 422 (bodies).
+- `positive_data_acceptance` also accepts 404 (generated ids name nothing) and 422 (business
+  rules the schema cannot say: unique slugs, references to the team's own records, invoice
+  status transitions).
+- `max_response_time` off: timing is not part of the contract.
+- 429 is waited out (`rate-limit = "auto"`), never reported.
+Writes are kept to the suite's own records: an id route that writes gets the id of a record
+made for the purpose, every record Schemathesis creates is removed (or cancelled) afterwards,
+and the team is restored after `PUT /team`.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import suppress
+from typing import Any
+
+import httpx
+from schedulingkit.conformance.catalogue import CRITICAL, MAJOR, MINOR, rule
+from schedulingkit.conformance.client import Exchange
+from schedulingkit.conformance.context import RuleContext, SuiteState
+from schedulingkit.conformance.fixtures import Created
+from schedulingkit.openapi import document_path
+
+CLAUSE = "#/paths (every operation, its schemas and responses)"
+_ACTIVE: dict[str, Any] = {}  # the run Schemathesis is serving, for the global before_call hook
+
+
+def _hooks_registered() -> None:
+    """Register the process-wide `before_call` hook once; it does nothing outside a run."""
+    import schemathesis
+
+    if _ACTIVE.get("registered"):
+        return
+
+    @schemathesis.hook
+    def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+        guard = _ACTIVE.get("guard")
+        if guard is not None:
+            guard(case)
+
+    _ACTIVE["registered"] = True
+
+
+def schemathesis_config(max_examples: int, seed: int | None) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "rate-limit": "auto",
+        "generation": {"max-examples": max_examples, "allow-x00": False},
+        "phases": {
+            "examples": {"enabled": True, "fill-missing": True},
+            "coverage": {"enabled": True, "unexpected-methods": ["PATCH", "TRACE"]},
+            "fuzzing": {"enabled": True},
+            "stateful": {"enabled": True, "max-steps": 20},
+        },
+        "checks": {
+            "use_after_free": {"enabled": False},
+            "ignored_auth": {"enabled": False},
+            "object_level_authorization": {"enabled": False},
+            "max_response_time": {"enabled": False},
+            "missing_required_header": {"enabled": False},
+            "negative_data_rejection": {"expected-statuses": [400, 404, 415, 422]},
+            "positive_data_acceptance": {"expected-statuses": ["2XX", 404, 422]},
+        },
+    }
+    if seed is not None:
+        config["seed"] = seed
+    return config
+
+
+CHECK_RULES = {
+    "not_a_server_error": "GEN-001",
+    "response_schema_conformance": "GEN-002",
+    "status_code_conformance": "GEN-003",
+    "content_type_conformance": "GEN-004",
+    "response_headers_conformance": "GEN-005",
+    "negative_data_rejection": "GEN-006",
+    "positive_data_acceptance": "GEN-007",
+    "unsupported_method": "GEN-008",
+    "allow_header_conformance": "GEN-008",
+    "ensure_resource_availability": "GEN-009",
+}
+
+
+def _redact(text: str, state: SuiteState) -> str:
+    for token, variable in ((state.config.token, "SK_TOKEN"),):
+        text = text.replace(token, f"${variable}")
+    return text
+
+
+class _Guard:
+    """Keeps generated writes on the suite's own records and remembers what they create."""
+
+    def __init__(self, ctx: RuleContext) -> None:
+        self.ctx = ctx
+        self.targets: dict[str, int] = {}
+        self.own: dict[str, set[int]] = {}
+        fixtures = ctx.state.fixtures
+        if fixtures is None:
+            return
+        from schedulingkit.conformance.rules.resources import collections, throwaway_body
+
+        for collection, _ in collections(ctx):
+            source = fixtures.records(collection)
+            if source:
+                record = fixtures.create(collection, throwaway_body(source[0]))
+                self.targets[collection] = record.id
+                self.own.setdefault(collection, set()).add(record.id)
+
+    def __call__(self, case: Any) -> None:
+        method = case.method.upper()
+        params = case.path_parameters or {}
+        if method == "GET" or "id" not in params:
+            return
+        collection = "/" + case.path.strip("/").split("/")[0]
+        if params.get("id") not in self.own.get(collection, set()):
+            target = self.targets.get(collection)
+            params["id"] = target if target is not None else 987654321
+
+    def created(self, exchange: Exchange) -> None:
+        if exchange.method != "POST" or exchange.status != 201:
+            return
+        data = exchange.data
+        if isinstance(data, dict) and isinstance(data.get("id"), int):
+            path = re.sub(r"^.*?/api/v\d+", "", httpx.URL(exchange.url).path)
+            collection = "/" + path.strip("/").split("/")[0]
+            self.own.setdefault(collection, set()).add(data["id"])
+            fixtures = self.ctx.state.fixtures
+            if fixtures is not None:
+                fixtures.created.setdefault(collection, []).append(
+                    Created(collection, data["id"], {}, exchange, data)
+                )
+
+
+def _exchange(state: SuiteState, request: Any, response: Any, label: str) -> Exchange:
+    headers = {k: (v[0] if isinstance(v, list) else v) for k, v in response.headers.items()}
+    sent = {k: (v[0] if isinstance(v, list) else v) for k, v in dict(request.headers).items()}
+    token = sent.get("Authorization") or sent.get("authorization")
+    role = (
+        "main" if token == f"Bearer {state.config.token}" else ("none" if not token else "crafted")
+    )
+    return Exchange(
+        request.method,
+        request.uri,
+        role,
+        {"Accept": "application/json"},
+        request.body,
+        response.status_code,
+        httpx.Headers(headers),
+        response.content,
+        label,
+    )
+
+
+def run_schemathesis(ctx: RuleContext) -> dict[str, list[tuple[str, str, str]]]:
+    """Run every phase once per suite run; failures per rule as (operation, detail, curl)."""
+    if "schemathesis" in ctx.state.cache:
+        return ctx.state.cache["schemathesis"]
+    import schemathesis
+    from schemathesis.config import SchemathesisConfig
+    from schemathesis.engine import Status, events, from_schema
+
+    state = ctx.state
+    if not ctx.config.read_only:
+        ctx.fixtures  # noqa: B018 - the records writes are kept to
+    team_before = state.cache.get("team") or {}
+    guard = _Guard(ctx)
+    config = SchemathesisConfig.from_dict(
+        schemathesis_config(ctx.config.max_examples, ctx.config.seed)
+    )
+    schema = schemathesis.openapi.from_path(str(document_path()), config=config)
+    schema.config.update(
+        base_url=ctx.config.base_url,
+        headers={"Authorization": f"Bearer {ctx.config.token}", "Accept": "application/json"},
+    )
+    if ctx.config.read_only:
+        schema = schema.include(method="GET")
+    observe = state.cache.get("observe")
+
+    @schema.hook
+    def after_call(context: Any, case: Any, response: Any) -> None:
+        exchange = _exchange(state, response.request, response, f"{case.method} {case.path}")
+        exchange.body = case.body if isinstance(case.body, bytes) else None
+        guard.created(exchange)
+        if observe is not None:
+            observe(exchange)
+
+    _hooks_registered()
+    found: dict[str, list[tuple[str, str, str]]] = {rule_id: [] for rule_id in CHECK_RULES.values()}
+    counts: dict[str, int] = dict.fromkeys(found, 0)
+    notes = state.cache.setdefault("notes", [])
+    _ACTIVE["guard"] = guard
+    try:
+        for event in from_schema(schema).execute():
+            if isinstance(event, events.ScenarioFinished):
+                for nodes in event.recorder.checks.values():
+                    for node in nodes:
+                        rule_id = CHECK_RULES.get(node.name)
+                        if rule_id is None:
+                            continue
+                        counts[rule_id] += 1
+                        if node.status == Status.FAILURE and node.failure_info is not None:
+                            failure = node.failure_info.failure
+                            detail = f"{failure.title}: {failure.message}".strip()
+                            found[rule_id].append(
+                                (
+                                    failure.operation or event.recorder.label,
+                                    _redact(detail, state)[:1500],
+                                    _redact(node.failure_info.code_sample, state),
+                                )
+                            )
+            elif isinstance(event, events.NonFatalError):
+                notes.append(f"Schemathesis could not test {event.label}: {event.info.message}")
+            elif isinstance(event, events.FatalError):
+                notes.append(f"Schemathesis stopped: {event.exception}")
+    finally:
+        _ACTIVE.pop("guard", None)
+        if team_before and not ctx.config.read_only:
+            editable = {
+                k: team_before[k]
+                for k in ("name", "slug", "timezone", "currency", "invoice_prefix")
+                if k in team_before
+            }
+            with suppress(Exception):
+                ctx.api.put("/team", editable, operation="PUT /team")
+    state.cache["schemathesis"] = found
+    state.cache["schemathesis_counts"] = counts
+    return found
+
+
+def _report(ctx: RuleContext, rule_id: str) -> None:
+    found = run_schemathesis(ctx)
+    ctx.checked(ctx.state.cache["schemathesis_counts"].get(rule_id, 0))
+    for operation, detail, curl in found.get(rule_id, []):
+        ctx.result.add_failure(_failure(operation, detail, curl))
+
+
+def _failure(operation: str, detail: str, curl: str):
+    from schedulingkit.conformance.report import Failure
+
+    return Failure(operation, detail, curl)
+
+
+def _generated(rule_id: str, title: str, severity: str) -> None:
+    def check(ctx: RuleContext) -> None:
+        _report(ctx, rule_id)
+
+    check.__name__ = f"generated_{rule_id.replace('-', '_').lower()}"
+    rule(rule_id, title, clause=CLAUSE, severity=severity)(check)
+
+
+_generated("GEN-001", "No generated request, valid or not, gets a 5xx", CRITICAL)
+_generated(
+    "GEN-002", "Every response body matches the schema the document declares for its status", MAJOR
+)
+_generated("GEN-003", "Every response status is one the operation documents", MAJOR)
+_generated("GEN-004", "Every response Content-Type is the documented application/json", MINOR)
+_generated(
+    "GEN-005",
+    "Documented response headers are present and match their schemas "
+    "(X-RateLimit-*, Retry-After, WWW-Authenticate)",
+    MINOR,
+)
+_generated("GEN-006", "Requests that break the schema are rejected (400, 404, 415 or 422)", MAJOR)
+_generated(
+    "GEN-007",
+    "Requests that satisfy the schema are accepted (2xx, or 404/422 for "
+    "unknown ids and business rules)",
+    MAJOR,
+)
+_generated("GEN-008", "Undocumented methods answer 405 with an Allow header", MINOR)
+_generated("GEN-009", "Stateful sequences: what a create returns can be read back", MAJOR)

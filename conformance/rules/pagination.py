@@ -1,0 +1,201 @@
+"""PAGE: every list operation pages as the contract says, read from the document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schedulingkit.conformance.catalogue import MAJOR, MINOR, rule
+from schedulingkit.conformance.checks import (
+    order_problems,
+    pagination_problems,
+    validation_problems,
+)
+from schedulingkit.conformance.context import RuleContext
+from schedulingkit.conformance.contract import Operation
+from schedulingkit.conformance.probes import identity, list_targets, walk
+
+CLAUSE = "CONTRACT.md#pagination; #/components/schemas/PaginationMeta"
+
+
+def formats(op: Operation) -> dict[str, str]:
+    props = (op.item_schema or {}).get("properties", {})
+    return {name: p.get("format", "") for name, p in props.items()}
+
+
+def _targets(ctx: RuleContext) -> list[tuple[Operation, str]]:
+    targets = list_targets(ctx)
+    if not targets:
+        ctx.skip("no list operation could be called")
+    return targets
+
+
+def _search_params(ctx: RuleContext, op: Operation) -> dict[str, Any]:
+    """`search=<marker>` when the suite has fixtures and the list has a search filter."""
+    search = next((f for f in op.filters if f.op == "search"), None)
+    if ctx.state.fixtures is None or search is None:
+        return {}
+    return {search.name: ctx.state.marker}
+
+
+@rule(
+    "PAGE-001",
+    "A list without page parameters answers page 1 of 15 items",
+    clause="#/components/parameters/Page; #/components/parameters/PerPage",
+    severity=MAJOR,
+)
+def defaults(ctx: RuleContext) -> None:
+    for op, path in _targets(ctx):
+        exchange = ctx.api.get(path, operation=op.label)
+        if not ctx.expect(exchange.status == 200, op.label, f"got {exchange.describe()}", exchange):
+            continue
+        for problem in pagination_problems(exchange.json(), 1, 15, path):
+            ctx.fail(op.label, f"defaults: {problem}", exchange)
+
+
+BAD = [
+    ("page", "0"),
+    ("page", "abc"),
+    ("page", "-1"),
+    ("per_page", "0"),
+    ("per_page", "101"),
+    ("per_page", "abc"),
+]
+
+
+@rule(
+    "PAGE-002",
+    "page < 1, per_page outside 1..100 or not integers answer 400 naming the "
+    "parameter; per_page 1 and 100 are accepted",
+    clause=CLAUSE,
+    severity=MAJOR,
+)
+def bounds(ctx: RuleContext) -> None:
+    for op, path in _targets(ctx):
+        for name, value in BAD:
+            exchange = ctx.api.get(path, params={name: value}, operation=op.label)
+            for problem in validation_problems(exchange, 400, [name]):
+                ctx.fail(op.label, f"{name}={value}: {problem}", exchange)
+            ctx.checked()
+        for per_page in (1, 100):
+            exchange = ctx.api.get(path, params={"per_page": per_page}, operation=op.label)
+            if ctx.expect(
+                exchange.status == 200,
+                op.label,
+                f"per_page={per_page}: got {exchange.describe()}",
+                exchange,
+            ):
+                for problem in pagination_problems(exchange.json(), 1, per_page, path):
+                    ctx.fail(op.label, f"per_page={per_page}: {problem}", exchange)
+
+
+@rule(
+    "PAGE-003",
+    "meta (current_page, from, to, last_page = max(1, ceil(total/per_page)), "
+    "total, path) and links (first, last, prev, next, keeping the filters) agree with data "
+    "on every page",
+    clause=CLAUSE,
+    severity=MAJOR,
+)
+def arithmetic(ctx: RuleContext) -> None:
+    for op, path in _targets(ctx):
+        params = _search_params(ctx, op)
+        result = walk(ctx.api, op, path, params, per_page=2, max_pages=6)
+        for page, exchange in enumerate(result.pages, start=1):
+            if not ctx.expect(
+                exchange.status == 200,
+                op.label,
+                f"page {page}: got {exchange.describe()}",
+                exchange,
+            ):
+                break
+            for problem in pagination_problems(exchange.json(), page, 2, path, params or None):
+                ctx.fail(op.label, f"page {page}: {problem}", exchange)
+
+
+def _walks(ctx: RuleContext, op: Operation, path: str):
+    """The lists to walk: the suite's own records (small pages), and the whole list."""
+    params = _search_params(ctx, op)
+    if params:
+        yield (
+            "search by marker, per_page 2",
+            walk(ctx.api, op, path, params, per_page=2, max_pages=10),
+        )
+    yield (
+        "whole list, per_page 3" if not params else "whole list",
+        walk(ctx.api, op, path, per_page=3 if not params else 100, max_pages=10),
+    )
+
+
+@rule(
+    "PAGE-004",
+    "Walking every page yields each item exactly once: pages are disjoint and "
+    "the items counted equal meta.total",
+    clause=CLAUSE,
+    severity=MAJOR,
+)
+def walk_complete(ctx: RuleContext) -> None:
+    for op, path in _targets(ctx):
+        key = identity(op)
+        for label, result in _walks(ctx, op, path):
+            last = result.pages[-1]
+            if not ctx.expect(last.status == 200, op.label, f"{label}: {last.describe()}", last):
+                continue
+            seen: dict[Any, int] = {}
+            for item in result.items:
+                seen[item.get(key)] = seen.get(item.get(key), 0) + 1
+            twice = [k for k, n in seen.items() if n > 1]
+            ctx.expect(
+                not twice,
+                op.label,
+                f"{label}: items on more than one page ({key} {twice[:5]})",
+                last,
+            )
+            if result.complete:
+                ctx.expect(
+                    len(result.items) == result.total,
+                    op.label,
+                    f"{label}: {len(result.items)} items over all pages, meta.total {result.total}",
+                    last,
+                )
+
+
+@rule(
+    "PAGE-005",
+    "Items come in the documented x-ordering, within and across pages",
+    clause="x-ordering of every list operation",
+    severity=MAJOR,
+)
+def documented_order(ctx: RuleContext) -> None:
+    for op, path in _targets(ctx):
+        if not op.ordering:
+            continue
+        for label, result in _walks(ctx, op, path):
+            for problem in order_problems(result.items, op.ordering, formats(op))[:3]:
+                ctx.fail(op.label, f"{label}: {problem}", result.pages[-1])
+            ctx.checked()
+
+
+@rule(
+    "PAGE-006",
+    "A page past the last answers 200 with empty data, from/to null, "
+    "current_page as asked and next null",
+    clause=CLAUSE,
+    severity=MINOR,
+)
+def past_the_end(ctx: RuleContext) -> None:
+    for op, path in _targets(ctx):
+        first = ctx.api.get(path, params={"per_page": 100}, operation=op.label)
+        meta = (first.json() or {}).get("meta") if isinstance(first.json(), dict) else None
+        if not isinstance(meta, dict) or not isinstance(meta.get("last_page"), int):
+            ctx.fail(op.label, f"no meta.last_page: {first.describe()}", first)
+            continue
+        page = meta["last_page"] + 1
+        exchange = ctx.api.get(path, params={"per_page": 100, "page": page}, operation=op.label)
+        if ctx.expect(
+            exchange.status == 200,
+            op.label,
+            f"page {page} (past the last): got {exchange.describe()}",
+            exchange,
+        ):
+            for problem in pagination_problems(exchange.json(), page, 100, path):
+                ctx.fail(op.label, f"page {page} (past the last): {problem}", exchange)

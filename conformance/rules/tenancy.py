@@ -1,0 +1,89 @@
+"""TEN: a token never sees or touches another team's records; they answer 404 like unknown ids."""
+
+from __future__ import annotations
+
+from schedulingkit.conformance.catalogue import CRITICAL, OTHER_TEAM, WRITE, rule
+from schedulingkit.conformance.checks import validation_problems
+from schedulingkit.conformance.context import RuleContext
+from schedulingkit.conformance.probes import collection_of, walk
+
+CLAUSE = "CONTRACT.md#authentication-and-scopes (tenancy)"
+
+
+def _first_team_ids(ctx: RuleContext) -> dict[str, list[int]]:
+    """The suite's records of the first team per collection, transactions included."""
+    fixtures = ctx.fixtures
+    ids = {c: fixtures.ids(c) for c in fixtures.created}
+    listing = ctx.api.get("/transactions", params={"search": fixtures.marker, "per_page": 100})
+    if isinstance(listing.data, list):
+        ids["/transactions"] = [t["id"] for t in listing.data if isinstance(t.get("id"), int)]
+    return ids
+
+
+@rule(
+    "TEN-001",
+    "With a second team's token, every id route answers 404 for the first "
+    "team's records (reads, updates, deletes, nested lists), and the records stay unchanged",
+    clause=CLAUSE,
+    severity=CRITICAL,
+    needs=[WRITE, OTHER_TEAM],
+)
+def other_team_gets_404(ctx: RuleContext) -> None:
+    ids = _first_team_ids(ctx)
+    for op in ctx.contract.operations:
+        if not op.path_params:
+            continue
+        targets = ids.get(collection_of(op), [])[:2]
+        for target in targets:
+            path = op.url_path(**{op.path_params[0]: target})
+            before = ctx.api.get(f"{collection_of(op)}/{target}")
+            body = {"json": {}} if op.request_schema is not None else {}
+            exchange = ctx.other.request(op.method, path, operation=op.label, **body)
+            for problem in validation_problems(exchange, 404, []):
+                ctx.fail(
+                    op.label,
+                    f"first team's {path} with the second team's token: {problem}",
+                    exchange,
+                )
+            after = ctx.api.get(f"{collection_of(op)}/{target}")
+            ctx.expect(
+                before.content == after.content,
+                op.label,
+                f"the second team's {op.method} changed the first team's {path}",
+                exchange,
+            )
+
+
+@rule(
+    "TEN-002",
+    "With a second team's token, no list shows the first team's records "
+    "(searched by the suite's marker and filtered by the first team's ids)",
+    clause=CLAUSE,
+    severity=CRITICAL,
+    needs=[WRITE, OTHER_TEAM],
+)
+def lists_are_separate(ctx: RuleContext) -> None:
+    ids = _first_team_ids(ctx)
+    for op in ctx.contract.list_operations():
+        if op.path_params:
+            continue
+        mine = set(ids.get(collection_of(op), []))
+        queries = [{}]
+        search = next((f for f in op.filters if f.op == "search"), None)
+        if search is not None:
+            queries.append({search.name: ctx.state.marker})
+        for flt in op.filters:  # filters by the first team's ids (client_id=...)
+            target = "/" + flt.field.removesuffix("_id").replace("_", "-") + "s"
+            if flt.op == "eq" and flt.field.endswith("_id") and ids.get(target):
+                queries.append({flt.name: ids[target][0]})
+        for params in queries:
+            result = walk(ctx.other, op, op.path, params, max_pages=3)
+            leaked = [i.get("id") for i in result.items if i.get("id") in mine]
+            marked = [i.get("id") for i in result.items if ctx.state.marker in str(i)]
+            ctx.expect(
+                not leaked and not marked,
+                op.label,
+                f"the second team sees the first team's records {leaked or marked} "
+                f"(query {params})",
+                result.pages[-1],
+            )
