@@ -1,0 +1,137 @@
+"""Shared fixtures for the reference server's tests.
+
+- `backend` / `database_url`: every server test runs on SQLite and on PostgreSQL (a database
+  created for this test session from SCHEDULINGKIT_TEST_POSTGRES_URL, dropped at the end).
+  The schema is migrated once per session; tests isolate themselves with a fresh team.
+- `app` / `client`: the real app (response validation on) and Connexion's test client.
+- `make_team(scopes=None, **team_fields)` -> (team_id, token); `team` is one such pair;
+  `make_token(team_id, scopes=None)` -> another token of that team.
+- `auth(token)` -> request headers.
+
+Services a test needs and that are missing are skipped locally and fail when CI is set, so
+CI can never skip them silently.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+
+import pytest
+from schedulingkit.impl import migrate
+from schedulingkit.impl.app import create_app
+from schedulingkit.impl.services.team import create_team
+from schedulingkit.impl.settings import Settings
+from schedulingkit.impl.tokens import create_token
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+POSTGRES_ENV = "SCHEDULINGKIT_TEST_POSTGRES_URL"
+REDIS_ENV = "SCHEDULINGKIT_TEST_REDIS_URL"
+BACKENDS = ("sqlite", "postgresql")
+TEST_RATE_LIMIT = "100000/minute"  # high: only the rate-limit tests hit a limit
+
+
+def require_env(name: str) -> str:
+    """The variable's value; skip without it, or fail when running in CI."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} must be set when CI is set (see .ci/run)", pytrace=False)
+    pytest.skip(f"{name} is not set")
+
+
+def _admin_engine(url: str):
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this session, migrated to head, dropped afterwards."""
+    base = make_url(require_env(POSTGRES_ENV))
+    name = f"{base.database}_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = _admin_engine(base.render_as_string(hide_password=False))
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate.upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("sqlite") / "schedulingkit.sqlite3"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue(f"{backend}_url")
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str):
+    settings = Settings(
+        database_url=database_url, rate_limit=TEST_RATE_LIMIT, validate_responses=True
+    )
+    application = create_app(settings)
+    yield application
+    application.database.dispose()
+
+
+@pytest.fixture(scope="session")
+def client(app):
+    with app.test_client() as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_team(app) -> Callable[..., tuple[int, str]]:
+    """Factory: a new team (fields as keyword arguments) and a token with `scopes`."""
+
+    def make(scopes: list[str] | None = None, **fields) -> tuple[int, str]:
+        name = fields.pop("name", f"Team {secrets.token_hex(4)}")
+        with app.database.system_session() as session:
+            new = create_team(session, name, **fields)
+            plaintext = create_token(session, new.id, "tests", scopes).plaintext
+            return new.id, plaintext
+
+    return make
+
+
+@pytest.fixture
+def make_token(app) -> Callable[..., str]:
+    """Factory: another token for an existing team."""
+
+    def make(team_id: int, scopes: list[str] | None = None, name: str = "tests") -> str:
+        with app.database.system_session() as session:
+            return create_token(session, team_id, name, scopes).plaintext
+
+    return make
+
+
+@pytest.fixture
+def team(make_team) -> tuple[int, str]:
+    return make_team()
+
+
+@pytest.fixture
+def auth() -> Callable[[str], dict[str, str]]:
+    def headers(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+    return headers

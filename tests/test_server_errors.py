@@ -1,0 +1,156 @@
+"""Error responses: every 4xx/5xx is `{"message", "errors"?}` as application/json."""
+
+from __future__ import annotations
+
+import pytest
+from schedulingkit.impl.app import create_app
+from schedulingkit.impl.settings import Settings
+from sqlalchemy import text
+
+
+def assert_error_shape(response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert isinstance(body["message"], str) and body["message"]
+    assert set(body) <= {"message", "errors"}
+    for key, messages in body.get("errors", {}).items():
+        assert isinstance(key, str)
+        assert messages and all(isinstance(m, str) for m in messages)
+    return body
+
+
+def test_unknown_route_is_404_json(client, team, auth):
+    body = assert_error_shape(client.get("/api/v1/nowhere", headers=auth(team[1])), 404)
+    assert "errors" not in body
+    assert_error_shape(client.get("/somewhere-else"), 404)
+
+
+def test_unknown_id_is_404(client, team, auth):
+    response = client.get("/api/v1/clients/424242", headers=auth(team[1]))
+    assert_error_shape(response, 404)
+    assert "X-RateLimit-Remaining" in response.headers
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("PATCH", "/api/v1/clients/1", "GET, PUT, DELETE"),
+        ("DELETE", "/api/v1/clients", "GET, POST"),
+        ("DELETE", "/api/v1/team", "GET, PUT"),
+        ("POST", "/api/v1/transactions", "GET"),
+        ("DELETE", "/api/v1/invoices/5", "GET, PUT"),
+    ],
+)
+def test_wrong_method_is_405_with_allow(client, team, auth, method, path, allow):
+    response = client.request(method, path, headers=auth(team[1]))
+    assert_error_shape(response, 405)
+    assert response.headers["Allow"] == allow
+
+
+def test_unsupported_media_type_is_415(client, team, auth):
+    headers = {**auth(team[1]), "Content-Type": "text/plain"}
+    response = client.post("/api/v1/clients", content=b"name=Ada", headers=headers)
+    body = assert_error_shape(response, 415)
+    assert "application/json" in body["message"]
+
+
+def test_malformed_json_is_400(client, team, auth):
+    headers = {**auth(team[1]), "Content-Type": "application/json"}
+    response = client.post("/api/v1/clients", content=b'{"name": "Ada",', headers=headers)
+    assert_error_shape(response, 400)
+
+
+def test_query_parameter_errors_are_400_keyed_by_parameter(client, team, auth):
+    response = client.get(
+        "/api/v1/event-types?page=abc&per_page=500&kind=unknown", headers=auth(team[1])
+    )
+    body = assert_error_shape(response, 400)
+    assert set(body["errors"]) == {"page", "per_page", "kind"}
+    assert body["errors"]["per_page"] == ["The per page field must not be greater than 100."]
+
+
+@pytest.mark.parametrize("query", ["page=0", "per_page=0", "per_page=101", "is_active=maybe"])
+def test_out_of_bounds_parameters_are_400(client, team, auth, query):
+    response = client.get(f"/api/v1/locations?{query}", headers=auth(team[1]))
+    body = assert_error_shape(response, 400)
+    assert list(body["errors"]) == [query.split("=")[0]]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/taxes/abc", "/api/v1/taxes/0", "/api/v1/taxes/-3"])
+def test_path_parameter_errors_are_400(client, team, auth, path):
+    body = assert_error_shape(client.get(path, headers=auth(team[1])), 400)
+    assert list(body["errors"]) == ["id"]
+
+
+def test_body_errors_are_422_with_every_field(client, team, auth):
+    body = {
+        "slug": "Not A Slug",
+        "kind": "party",
+        "duration_minutes": 2,
+        "price": -1,
+        "color": "red",
+        "id": 7,
+        "surprise": True,
+    }
+    response = client.post("/api/v1/event-types", json=body, headers=auth(team[1]))
+    result = assert_error_shape(response, 422)
+    assert set(result["errors"]) == {
+        "name",
+        "slug",
+        "kind",
+        "duration_minutes",
+        "price",
+        "color",
+        "id",
+        "surprise",
+    }
+    assert result["errors"]["name"] == ["The name field is required."]
+    assert result["errors"]["kind"] == ["The selected kind is invalid."]
+    assert result["errors"]["duration_minutes"] == [
+        "The duration minutes field must be at least 5."
+    ]
+    assert result["errors"]["id"] == ["The id field is prohibited."]
+    assert result["message"].startswith("The ")
+    assert result["message"].endswith("(and 7 more errors)")
+
+
+def test_nested_errors_use_dotted_paths(client, team, auth):
+    body = {
+        "name": "Reminder",
+        "trigger": "before_event",
+        "trigger_offset": {"value": 0, "unit": "weeks"},
+        "actions": [{"type": "sms", "body": "hi"}, {"type": "fax"}, {"type": "sms", "x": 1}],
+    }
+    response = client.post("/api/v1/workflows", json=body, headers=auth(team[1]))
+    errors = assert_error_shape(response, 422)["errors"]
+    assert {"trigger_offset.value", "trigger_offset.unit", "actions.1.type", "actions.2.x"} <= set(
+        errors
+    )
+
+
+def test_body_must_be_an_object(client, team, auth):
+    response = client.post("/api/v1/taxes", json=["VAT", "20"], headers=auth(team[1]))
+    assert_error_shape(response, 422)
+
+
+def test_server_error_is_500_without_details(tmp_path):
+    from schedulingkit.impl import migrate
+    from schedulingkit.impl.services.team import create_team
+    from schedulingkit.impl.tokens import create_token
+
+    url = f"sqlite:///{tmp_path / 'broken.sqlite3'}"
+    migrate.upgrade(url)
+    app = create_app(Settings(database_url=url))
+    with app.database.system_session() as session:
+        team_id = create_team(session, "Broken").id
+        token = create_token(session, team_id, "t").plaintext
+    with app.database.engine.begin() as connection:
+        connection.execute(text("DROP TABLE taxes"))
+    with app.test_client(raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/taxes", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"message": "Server Error"}
+    assert response.headers["X-RateLimit-Limit"] == "60"
+    app.database.dispose()
