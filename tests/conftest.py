@@ -6,7 +6,8 @@
 - `app` / `client`: the real app (response validation on) and Connexion's test client.
 - `make_team(scopes=None, **team_fields)` -> (team_id, token); `team` is one such pair;
   `make_token(team_id, scopes=None)` -> another token of that team.
-- `auth(token)` -> request headers.
+- `auth(token)` -> request headers; `api` (fresh team, all scopes) / `make_api(...)` send
+  requests under `/api/v1` as a token: `api.get("/clients")`, `api.create("/taxes", {...})`.
 
 Services a test needs and that are missing are skipped locally and fail when CI is set, so
 CI can never skip them silently.
@@ -127,6 +128,55 @@ def make_token(app) -> Callable[..., str]:
 @pytest.fixture
 def team(make_team) -> tuple[int, str]:
     return make_team()
+
+
+class Api:
+    """Requests to `/api/v1` as one token: `api.get("/clients")`."""
+
+    base = "/api/v1"
+
+    def __init__(self, client, token: str, team_id: int | None = None) -> None:
+        self.client, self.token, self.team_id = client, token, team_id
+        self.headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+    def request(self, method: str, path: str, **kwargs):
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.client.request(method, self.base + path, headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, json=None, **kwargs):
+        return self.request("POST", path, json=json, **kwargs)
+
+    def put(self, path: str, json=None, **kwargs):
+        return self.request("PUT", path, json=json, **kwargs)
+
+    def delete(self, path: str, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
+    def create(self, path: str, body: dict) -> dict:
+        """POST that must succeed; the created resource."""
+        response = self.post(path, body)
+        assert response.status_code == 201, response.text
+        return response.json()["data"]
+
+
+@pytest.fixture
+def api(client, team) -> Api:
+    """An `Api` for a fresh team whose token has every scope."""
+    return Api(client, team[1], team[0])
+
+
+@pytest.fixture
+def make_api(client, make_team) -> Callable[..., Api]:
+    """Factory: an `Api` for another fresh team (`scopes`, team fields as for make_team)."""
+
+    def make(scopes: list[str] | None = None, **fields) -> Api:
+        team_id, token = make_team(scopes, **fields)
+        return Api(client, token, team_id)
+
+    return make
 
 
 @pytest.fixture
