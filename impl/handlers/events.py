@@ -1,0 +1,36 @@
+"""Handlers of the Events tag."""
+
+from __future__ import annotations
+
+from ..services import events as service
+from ._support import list_query, unit_of_work
+
+
+async def list_events(token_info: dict, **args) -> dict:
+    with unit_of_work(token_info) as session:
+        return service.list_events(session, list_query(args))
+
+
+async def create_event(token_info: dict, body: dict) -> tuple[dict, int]:
+    with unit_of_work(token_info) as session:
+        return {"data": service.create_event(session, body)}, 201
+
+
+async def get_event(token_info: dict, id: int) -> dict:
+    with unit_of_work(token_info) as session:
+        return {"data": service.get_event(session, id)}
+
+
+async def update_event(token_info: dict, id: int, body: dict) -> dict:
+    with unit_of_work(token_info) as session:
+        return {"data": service.update_event(session, id, body)}
+
+
+async def cancel_event(token_info: dict, id: int) -> dict:
+    with unit_of_work(token_info) as session:
+        return {"data": service.cancel_event(session, id)}
+
+
+async def list_event_occurrences(token_info: dict, id: int, **args) -> dict:
+    with unit_of_work(token_info) as session:
+        return service.list_event_occurrences(session, id, list_query(args))
