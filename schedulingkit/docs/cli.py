@@ -19,7 +19,8 @@ def docs() -> None:
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    required=True,
+    default=Path("site"),
+    show_default=True,
     help="Folder to write the pages to (created if missing).",
 )
 @click.option(
