@@ -509,6 +509,25 @@ def test_broken_copy_is_reported(
     assert (code, pointer) in found, sorted(found)
 
 
+def test_broken_reference_does_not_stop_the_other_rules(contract: Document) -> None:
+    raw = copy.deepcopy(contract.raw)
+    pointer = _dangling_ref(raw)
+    del op(raw, "/events", "get")["responses"]["401"]
+    found = {(v.code, v.pointer) for v in check_document(Document(raw))}
+    assert ("SPEC-008", pointer) in found
+    assert ("SPEC-022", op_pointer("/events", "get", "responses", "401")) in found
+
+
+def test_malformed_document_is_reported_not_crashed_on(contract: Document) -> None:
+    raw = copy.deepcopy(contract.raw)
+    op(raw, "/events", "get")["responses"] = ["not", "a", "map"]
+    raw["components"]["schemas"] = "not a map"
+    found = check_document(Document(raw))
+    assert ("SPEC-001", op_pointer("/events", "get", "responses")) in {
+        (v.code, v.pointer) for v in found
+    }
+
+
 def test_cli_passes_on_installed_document() -> None:
     result = CliRunner().invoke(cli, ["spec", "check"])
     assert result.exit_code == 0, result.output

@@ -10,7 +10,7 @@ from typing import Any
 
 from schedulingkit.spec import pointer as jp
 from schedulingkit.spec import schemas
-from schedulingkit.spec.loader import Document
+from schedulingkit.spec.loader import Document, mapping, sequence
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PAGINATION_PARAMETERS = ("page", "per_page")
@@ -55,7 +55,7 @@ class Operation:
 def operations(document: Document) -> list[Operation]:
     """Every operation, in document order."""
     found = []
-    for path, item in (document.get("/paths") or {}).items():
+    for path, item in mapping(document.get("/paths")).items():
         if not isinstance(item, dict):
             continue
         for method in METHODS:
@@ -72,7 +72,7 @@ def operation_parameters(
     found: dict[tuple[str, str], Located] = {}
     path_item = jp.join("/paths", operation.path)
     for base in (path_item, operation.pointer):
-        for index, parameter in enumerate(document.get(jp.join(base, "parameters")) or []):
+        for index, parameter in enumerate(sequence(document.get(jp.join(base, "parameters")))):
             node, pointer = document.deref(parameter, jp.join(base, "parameters", index))
             if isinstance(node, dict):
                 found[(node.get("in", ""), node.get("name", ""))] = Located(node, pointer)
@@ -92,7 +92,7 @@ def parameter_refs(document: Document, operation: Operation) -> list[str]:
     """The `$ref` targets among an operation's (and its path item's) parameters."""
     refs = []
     for base in (jp.join("/paths", operation.path), operation.pointer):
-        for parameter in document.get(jp.join(base, "parameters")) or []:
+        for parameter in sequence(document.get(jp.join(base, "parameters"))):
             if isinstance(parameter, dict) and isinstance(parameter.get("$ref"), str):
                 refs.append(parameter["$ref"])
     return refs
@@ -102,7 +102,7 @@ def responses(document: Document, operation: Operation) -> dict[str, Located]:
     """The responses of an operation by status code (as a string), resolved."""
     found = {}
     base = jp.join(operation.pointer, "responses")
-    for code, response in (operation.node.get("responses") or {}).items():
+    for code, response in mapping(operation.node.get("responses")).items():
         node, pointer = document.deref(response, jp.join(base, str(code)))
         found[str(code)] = Located(node, pointer)
     return found
@@ -118,7 +118,7 @@ def success(document: Document, operation: Operation) -> tuple[str, Located] | N
 
 def json_schema(document: Document, holder: Located) -> Located | None:
     """The resolved `application/json` schema of a response or request body."""
-    media = (holder.node.get("content") or {}).get("application/json")
+    media = mapping(holder.node.get("content")).get("application/json")
     if not isinstance(media, dict) or "schema" not in media:
         return None
     pointer = jp.join(holder.pointer, "content", "application/json", "schema")
@@ -175,7 +175,7 @@ def is_list(document: Document, operation: Operation) -> bool:
         return True
     prefix = operation.path.rstrip("/") + "/{"
     last = operation.segments[-1] if operation.segments else ""
-    is_collection = any(path.startswith(prefix) for path in document.get("/paths") or {})
+    is_collection = any(path.startswith(prefix) for path in mapping(document.get("/paths")))
     return is_collection and not _PATH_PARAMETER.match(last)
 
 
@@ -199,11 +199,11 @@ def parameters(document: Document) -> Iterator[Located]:
     """Every Parameter Object written in the document."""
     components = document.get("/components/parameters")
     yield from _defined(components, "/components/parameters")
-    for path, item in (document.get("/paths") or {}).items():
+    for path, item in mapping(document.get("/paths")).items():
         bases = [jp.join("/paths", path)]
         bases += [jp.join("/paths", path, method) for method in METHODS if method in item]
         for base in bases:
-            for index, parameter in enumerate(document.get(jp.join(base, "parameters")) or []):
+            for index, parameter in enumerate(sequence(document.get(jp.join(base, "parameters")))):
                 if isinstance(parameter, dict) and "$ref" not in parameter:
                     yield Located(parameter, jp.join(base, "parameters", index))
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from schedulingkit.spec import pointer as jp
-from schedulingkit.spec.loader import Document
+from schedulingkit.spec.loader import Document, mapping, sequence
 from schedulingkit.spec.objects import operations
 from schedulingkit.spec.registry import Finding, Rule, registrar
 
@@ -30,7 +30,7 @@ def _refs(node: Any) -> Iterator[str]:
 def reachable_components(document: Document) -> set[str]:
     """Pointers of the components reached from the paths and the security requirements."""
     reached: set[str] = set()
-    pending = list(_refs(document.get("/paths") or {}))
+    pending = list(_refs(mapping(document.get("/paths"))))
     while pending:
         ref = pending.pop()
         pointer = ref[1:] if ref.startswith("#") else ref
@@ -41,8 +41,8 @@ def reachable_components(document: Document) -> set[str]:
         if component not in reached:
             reached.add(component)
             pending.extend(_refs(document.get(component)))
-    requirements = list(document.get("/security") or [])
-    requirements += [r for op in operations(document) for r in op.node.get("security") or []]
+    requirements = list(sequence(document.get("/security")))
+    requirements += [r for op in operations(document) for r in sequence(op.node.get("security"))]
     for requirement in requirements:
         for name in requirement if isinstance(requirement, dict) else ():
             reached.add(jp.join("/components/securitySchemes", name))
@@ -52,7 +52,7 @@ def reachable_components(document: Document) -> set[str]:
 @rule("SPEC-070", "Every component is used (reached from the paths or the security requirements).")
 def unused_components(document: Document) -> Iterator[Finding]:
     reached = reachable_components(document)
-    for kind, entries in (document.get("/components") or {}).items():
+    for kind, entries in mapping(document.get("/components")).items():
         if str(kind).startswith("x-") or not isinstance(entries, dict):
             continue
         for name in entries:

@@ -8,7 +8,7 @@ from typing import Any
 from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from schedulingkit.spec import pointer as jp
-from schedulingkit.spec.loader import Document
+from schedulingkit.spec.loader import Document, mapping, sequence
 from schedulingkit.spec.objects import operations
 from schedulingkit.spec.registry import Finding, Rule, registrar
 
@@ -64,7 +64,7 @@ def info_description(document: Document) -> Iterator[Finding]:
 
 @rule("SPEC-003", f"Every server URL ends with the base path {BASE_PATH}.")
 def servers_base_path(document: Document) -> Iterator[Finding]:
-    servers = document.get("/servers") or []
+    servers = sequence(document.get("/servers"))
     if not servers:
         yield "/servers", f"no servers: declare at least one URL ending with {BASE_PATH}"
     for index, server in enumerate(servers):
@@ -75,7 +75,7 @@ def servers_base_path(document: Document) -> Iterator[Finding]:
 
 @rule("SPEC-004", "One http/bearer security scheme, required globally, never overridden.")
 def bearer_security(document: Document) -> Iterator[Finding]:
-    schemes = document.get("/components/securitySchemes") or {}
+    schemes = mapping(document.get("/components/securitySchemes"))
     bearer = [
         name
         for name, scheme in schemes.items()
@@ -99,9 +99,9 @@ def bearer_security(document: Document) -> Iterator[Finding]:
 
 @rule("SPEC-005", "Every operation has exactly one tag, declared in the top-level tags.")
 def operation_tag(document: Document) -> Iterator[Finding]:
-    declared = {tag.get("name") for tag in document.get("/tags") or [] if isinstance(tag, dict)}
+    declared = {tag.get("name") for tag in sequence(document.get("/tags")) if isinstance(tag, dict)}
     for operation in operations(document):
-        tags = operation.node.get("tags") or []
+        tags = sequence(operation.node.get("tags"))
         if len(tags) != 1:
             yield jp.join(operation.pointer, "tags"), f"has {len(tags)} tags, needs exactly one"
         elif tags[0] not in declared:
@@ -110,8 +110,10 @@ def operation_tag(document: Document) -> Iterator[Finding]:
 
 @rule("SPEC-006", "Every declared tag has a description and is used by an operation.")
 def tags_described_and_used(document: Document) -> Iterator[Finding]:
-    used = {tag for operation in operations(document) for tag in operation.node.get("tags") or []}
-    for index, tag in enumerate(document.get("/tags") or []):
+    used = {
+        tag for operation in operations(document) for tag in sequence(operation.node.get("tags"))
+    }
+    for index, tag in enumerate(sequence(document.get("/tags"))):
         pointer = jp.join("/tags", index)
         if not str(tag.get("description") or "").strip():
             yield jp.join(pointer, "description"), f"tag {tag.get('name')!r} has no description"
@@ -124,7 +126,7 @@ def tag_per_resource(document: Document) -> Iterator[Finding]:
     tag_of: dict[str, str] = {}
     resource_of: dict[str, str] = {}
     for operation in operations(document):
-        tags = operation.node.get("tags") or []
+        tags = sequence(operation.node.get("tags"))
         if len(tags) != 1:
             continue  # SPEC-005
         tag, resource = tags[0], operation.resource

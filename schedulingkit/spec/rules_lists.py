@@ -9,7 +9,7 @@ from typing import Any
 
 from schedulingkit.spec import pointer as jp
 from schedulingkit.spec import schemas
-from schedulingkit.spec.loader import Document
+from schedulingkit.spec.loader import Document, mapping, sequence
 from schedulingkit.spec.objects import (
     PAGINATION_PARAMETERS,
     Located,
@@ -78,11 +78,11 @@ def shared_pagination(document: Document) -> Iterator[Finding]:
     "SPEC-031", "Shared pagination components follow the contract (bounds, meta and links fields)."
 )
 def pagination_components(document: Document) -> Iterator[Finding]:
-    for name, parameter in (document.get("/components/parameters") or {}).items():
+    for name, parameter in mapping(document.get("/components/parameters")).items():
         if not isinstance(parameter, dict) or parameter.get("name") not in PAGE_BOUNDS:
             continue
         pointer = jp.join("/components/parameters", name, "schema")
-        schema = parameter.get("schema") or {}
+        schema = mapping(parameter.get("schema"))
         bounds = PAGE_BOUNDS[parameter["name"]]
         found = {key: schema.get(key) for key in bounds}
         if schema.get("type") != "integer" or found != bounds or parameter.get("in") != "query":
@@ -120,7 +120,7 @@ def list_envelope(document: Document) -> Iterator[Finding]:
             yield body.pointer, "must have exactly the required properties data, links, meta"
             continue
         data = document.deref(*props["data"])
-        if data[0].get("type") != "array" or "$ref" not in (data[0].get("items") or {}):
+        if data[0].get("type") != "array" or "$ref" not in mapping(data[0].get("items")):
             yield data[1], "data must be an array of $ref items"
         for name, ref in (("links", LINKS_SCHEMA), ("meta", META_SCHEMA)):
             node, pointer = props[name]
@@ -274,7 +274,7 @@ def filter_types(document: Document) -> Iterator[Finding]:
         if item is None or op not in FILTER_OPS:
             continue
         fields = spec.get("fields") if op == "search" else [spec.get("field")]
-        schema = (parameter.node.get("schema") or {}, jp.join(parameter.pointer, "schema"))
+        schema = (mapping(parameter.node.get("schema")), jp.join(parameter.pointer, "schema"))
         for index, field in enumerate(fields if isinstance(fields, list) else []):
             found = schemas.field(document, item.node, item.pointer, str(field))
             if found is None:
@@ -297,7 +297,8 @@ def _filter_mismatch(
     if op == "eq" and field_type != param_type:
         return f"eq compares a {param_type} parameter with a {field_type} field"
     field_enum = _enum(document, field)
-    if op == "eq" and field_enum and not set(_enum(document, parameter)) <= set(field_enum):
+    unknown = [value for value in _enum(document, parameter) if value not in field_enum]
+    if op == "eq" and field_enum and unknown:
         return "eq: the parameter's enum has values the field never takes"
     if op == "contains":
         items = schemas.keyword(document, *field, "items")
@@ -313,7 +314,7 @@ def _filter_mismatch(
 
 def _enum(document: Document, schema: tuple[Any, str]) -> list[Any]:
     """The enum of a schema (empty when it has none)."""
-    return list(schemas.keyword(document, *schema, "enum") or [])
+    return list(sequence(schemas.keyword(document, *schema, "enum")))
 
 
 def _declared_filters(document: Document) -> Iterator[tuple[Operation, str, Located, dict]]:
@@ -340,7 +341,7 @@ def search_filter(document: Document) -> Iterator[Finding]:
                 jp.join(operation.pointer, "parameters"),
                 f"{operation.label} lacks the search filter",
             )
-        elif (found.node.get("x-filter") or {}).get("op") != "search":
+        elif mapping(found.node.get("x-filter")).get("op") != "search":
             yield jp.join(found.pointer, "x-filter", "op"), "search must be op: search"
 
 
@@ -362,9 +363,11 @@ def status_filter(document: Document) -> Iterator[Finding]:
             continue
         if found.node.get("x-filter") != {"op": "eq", "field": "status"}:
             yield jp.join(found.pointer, "x-filter"), "status must be {op: eq, field: status}"
-        expected = schemas.keyword(document, *status, "enum") or []
-        schema = found.node.get("schema") or {}
-        actual = schemas.keyword(document, schema, jp.join(found.pointer, "schema"), "enum") or []
+        expected = sequence(schemas.keyword(document, *status, "enum"))
+        schema = mapping(found.node.get("schema"))
+        actual = sequence(
+            schemas.keyword(document, schema, jp.join(found.pointer, "schema"), "enum")
+        )
         if sorted(map(str, actual)) != sorted(map(str, expected)):
             yield jp.join(found.pointer, "schema"), f"status enum must be the items' {expected}"
 
@@ -382,7 +385,7 @@ def date_range_filter(document: Document) -> Iterator[Finding]:
                 f"{operation.label} needs both from and to",
             )
             continue
-        start, end = (found[name].node.get("x-filter") or {} for name in ("from", "to"))
+        start, end = (mapping(found[name].node.get("x-filter")) for name in ("from", "to"))
         if start.get("op") != "gte":
             yield jp.join(found["from"].pointer, "x-filter"), "from is an inclusive bound: op gte"
         if end.get("op") != "lt":

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from schedulingkit.spec import pointer as jp
-from schedulingkit.spec.loader import Document
+from schedulingkit.spec.loader import Document, mapping
 from schedulingkit.spec.objects import operation_parameters, operations
 from schedulingkit.spec.registry import Finding, Rule, registrar
 
@@ -91,7 +91,7 @@ def path_ids(document: Document) -> Iterator[Finding]:
             if where != "path" or parameter.pointer in reported:
                 continue
             reported.add(parameter.pointer)
-            schema, _ = document.deref(parameter.node.get("schema") or {}, parameter.pointer)
+            schema, _ = document.deref(mapping(parameter.node.get("schema")), parameter.pointer)
             minimum = schema.get("minimum") if isinstance(schema, dict) else None
             if schema.get("type") != "integer" or not isinstance(minimum, int) or minimum < 1:
                 yield (

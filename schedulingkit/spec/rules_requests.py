@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from schedulingkit.spec import pointer as jp
 from schedulingkit.spec import schemas
-from schedulingkit.spec.loader import Document
+from schedulingkit.spec.loader import Document, mapping
 from schedulingkit.spec.objects import Located, operations
 from schedulingkit.spec.registry import Finding, Rule, registrar
 
@@ -29,7 +29,7 @@ def request_schemas(document: Document) -> Iterator[tuple[str, Located]]:
         if operation.method not in BODY_SCHEMA or not isinstance(body, dict):
             continue
         body, pointer = document.deref(body, jp.join(operation.pointer, "requestBody"))
-        media = (body.get("content") or {}).get("application/json") or {}
+        media = mapping(mapping(body.get("content")).get("application/json"))
         if "schema" in media:
             schema = Located(
                 *document.deref(
@@ -68,8 +68,8 @@ def request_body(document: Document) -> Iterator[Finding]:
             yield pointer, f"{operation.label} needs a request body"
             continue
         body, pointer = document.deref(raw, pointer)
-        content = body.get("content") or {}
-        ref = ((content.get("application/json") or {}).get("schema") or {}).get("$ref", "")
+        content = mapping(body.get("content"))
+        ref = mapping(mapping(content.get("application/json")).get("schema")).get("$ref", "")
         if body.get("required") is not True:
             yield jp.join(pointer, "required"), "the request body is required"
         if set(content) != {"application/json"}:

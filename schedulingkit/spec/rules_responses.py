@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from schedulingkit.spec import pointer as jp
 from schedulingkit.spec import schemas
-from schedulingkit.spec.loader import Document
+from schedulingkit.spec.loader import Document, mapping
 from schedulingkit.spec.objects import (
     Located,
     Operation,
@@ -99,7 +99,7 @@ def _data_envelope(document: Document, response: Located) -> Iterator[Finding]:
 @rule("SPEC-022", "Every operation declares each error it can give (400/401/403/404/422/429/500).")
 def error_responses_present(document: Document) -> Iterator[Finding]:
     for operation in operations(document):
-        declared = {str(code) for code in operation.node.get("responses") or {}}
+        declared = {str(code) for code in mapping(operation.node.get("responses"))}
         for status in expected_errors(document, operation):
             if status not in declared:
                 reason = f"{operation.label} can answer {status} but does not declare it"
@@ -109,7 +109,7 @@ def error_responses_present(document: Document) -> Iterator[Finding]:
 @rule("SPEC-023", "Error responses are shared components with the Error schema and an example.")
 def error_responses_shared(document: Document) -> Iterator[Finding]:
     for operation in operations(document):
-        for code, raw in (operation.node.get("responses") or {}).items():
+        for code, raw in mapping(operation.node.get("responses")).items():
             if str(code)[0] not in "45":
                 continue
             pointer = jp.join(operation.pointer, "responses", str(code))
@@ -124,7 +124,7 @@ def error_responses_shared(document: Document) -> Iterator[Finding]:
 
 
 def _error_media(document: Document, response: Located) -> Iterator[Finding]:
-    content = response.node.get("content") or {}
+    content = mapping(response.node.get("content"))
     media = content.get("application/json")
     media_pointer = jp.join(response.pointer, "content", "application/json")
     if set(content) != {"application/json"} or not isinstance(media, dict):
@@ -133,7 +133,7 @@ def _error_media(document: Document, response: Located) -> Iterator[Finding]:
             "must have exactly one media type: application/json",
         )
         return
-    if (media.get("schema") or {}).get("$ref") != ERROR_SCHEMA:
+    if mapping(media.get("schema")).get("$ref") != ERROR_SCHEMA:
         yield jp.join(media_pointer, "schema"), f"schema must be $ref {ERROR_SCHEMA}"
     if "example" not in media and not media.get("examples"):
         yield media_pointer, "needs an example of this error's body"
@@ -146,7 +146,7 @@ def response_headers(document: Document) -> Iterator[Finding]:
     for operation in operations(document):
         for code, response in responses(document, operation).items():
             wanted = RATE_LIMIT if code.startswith("2") else HEADERS_BY_STATUS.get(code, ())
-            declared = {str(name).lower() for name in response.node.get("headers") or {}}
+            declared = {str(name).lower() for name in mapping(response.node.get("headers"))}
             for name in wanted:
                 if name.lower() not in declared:
                     yield jp.join(response.pointer, "headers", name), f"{code} must declare {name}"
@@ -185,12 +185,12 @@ def error_messages(document: Document) -> Iterator[Finding]:
     for operation in operations(document):
         for code, response in responses(document, operation).items():
             expected = ERROR_MESSAGES.get(code)
-            media = (response.node.get("content") or {}).get("application/json")
+            media = mapping(response.node.get("content")).get("application/json")
             if expected is None or not isinstance(media, dict):
                 continue
             base = jp.join(response.pointer, "content", "application/json")
             found = [(jp.join(base, "example"), media["example"])] if "example" in media else []
-            for name, example in (media.get("examples") or {}).items():
+            for name, example in mapping(media.get("examples")).items():
                 if isinstance(example, dict) and "value" in example:
                     found.append((jp.join(base, "examples", name, "value"), example["value"]))
             for pointer, value in found:

@@ -10,7 +10,7 @@ from typing import Any
 from schedulingkit.spec import pointer as jp
 from schedulingkit.spec import schemas
 from schedulingkit.spec.examples import ExampleValidator
-from schedulingkit.spec.loader import Document
+from schedulingkit.spec.loader import Document, mapping, sequence
 from schedulingkit.spec.objects import headers, media_types, parameters
 from schedulingkit.spec.registry import Finding, Rule, registrar
 from schedulingkit.spec.rules_requests import reachable, request_schemas
@@ -29,7 +29,7 @@ FORMATS = (
 
 
 def _component_schemas(document: Document) -> Iterator[tuple[str, Any, str]]:
-    for name, schema in (document.get("/components/schemas") or {}).items():
+    for name, schema in mapping(document.get("/components/schemas")).items():
         yield name, schema, jp.join("/components/schemas", name)
 
 
@@ -37,7 +37,7 @@ def _named_properties(document: Document) -> Iterator[tuple[str, Any, str]]:
     """Each (name, schema, pointer) of a property written in the document."""
     for schema, pointer in schemas.all_schemas(document):
         if isinstance(schema, dict) and "$ref" not in schema:
-            for name, sub in (schema.get("properties") or {}).items():
+            for name, sub in mapping(schema.get("properties")).items():
                 yield name, sub, jp.join(pointer, "properties", name)
 
 
@@ -113,7 +113,7 @@ def _object_examples(
         return
     _, schema_pointer = document.deref(node["schema"], jp.join(pointer, "schema"))
     found = [(node["example"], jp.join(pointer, "example"))] if "example" in node else []
-    for name, raw in (node.get("examples") or {}).items():
+    for name, raw in mapping(node.get("examples")).items():
         example, at = document.deref(raw, jp.join(pointer, "examples", name))
         if isinstance(example, dict) and "value" in example:
             found.append((example["value"], jp.join(at, "value")))
@@ -127,7 +127,7 @@ def required_declared(document: Document) -> Iterator[Finding]:
         if not isinstance(schema, dict) or "$ref" in schema:
             continue
         declared = schemas.properties(document, schema, pointer)
-        for index, name in enumerate(schema.get("required") or []):
+        for index, name in enumerate(sequence(schema.get("required"))):
             if name not in declared:
                 yield jp.join(pointer, "required", index), f"{name!r} is not a property"
 

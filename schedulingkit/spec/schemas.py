@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from schedulingkit.spec import pointer as jp
-from schedulingkit.spec.loader import Document
+from schedulingkit.spec.loader import Document, mapping, sequence
 
 Located = tuple[Any, str]
 
@@ -17,13 +17,13 @@ def children(schema: Any, pointer: str) -> Iterator[Located]:
     """The Schema Objects written directly inside `schema` (a `$ref` is not followed)."""
     if not isinstance(schema, dict) or "$ref" in schema:
         return
-    for name, sub in (schema.get("properties") or {}).items():
+    for name, sub in mapping(schema.get("properties")).items():
         yield sub, jp.join(pointer, "properties", name)
     for key in ("items", "additionalProperties", "not"):
         if isinstance(schema.get(key), dict):
             yield schema[key], jp.join(pointer, key)
     for key in COMPOSITIONS:
-        for index, sub in enumerate(schema.get(key) or []):
+        for index, sub in enumerate(sequence(schema.get(key))):
             yield sub, jp.join(pointer, key, index)
 
 
@@ -40,9 +40,9 @@ def properties(document: Document, schema: Any, pointer: str) -> dict[str, Locat
     found: dict[str, Located] = {}
     if not isinstance(schema, dict):
         return found
-    for index, part in enumerate(schema.get("allOf") or []):
+    for index, part in enumerate(sequence(schema.get("allOf"))):
         found.update(properties(document, part, jp.join(pointer, "allOf", index)))
-    for name, sub in (schema.get("properties") or {}).items():
+    for name, sub in mapping(schema.get("properties")).items():
         found[name] = (sub, jp.join(pointer, "properties", name))
     return found
 
@@ -52,8 +52,8 @@ def required(document: Document, schema: Any, pointer: str) -> set[str]:
     schema, pointer = document.deref(schema, pointer)
     if not isinstance(schema, dict):
         return set()
-    names = set(schema.get("required") or [])
-    for index, part in enumerate(schema.get("allOf") or []):
+    names = set(sequence(schema.get("required")))
+    for index, part in enumerate(sequence(schema.get("allOf"))):
         names |= required(document, part, jp.join(pointer, "allOf", index))
     return names
 
@@ -65,7 +65,7 @@ def keyword(document: Document, schema: Any, pointer: str, name: str) -> Any:
         return None
     if name in schema:
         return schema[name]
-    for index, part in enumerate(schema.get("allOf") or []):
+    for index, part in enumerate(sequence(schema.get("allOf"))):
         value = keyword(document, part, jp.join(pointer, "allOf", index), name)
         if value is not None:
             return value
@@ -80,12 +80,12 @@ def value_type(document: Document, schema: Any, pointer: str) -> str | None:
         return None
     if "type" in schema:
         return schema["type"]
-    for index, part in enumerate(schema.get("allOf") or []):
+    for index, part in enumerate(sequence(schema.get("allOf"))):
         found = value_type(document, part, jp.join(pointer, "allOf", index))
         if found is not None:
             return found
     for key in ("anyOf", "oneOf"):
-        parts = schema.get(key) or []
+        parts = sequence(schema.get(key))
         types = {
             value_type(document, part, jp.join(pointer, key, i)) for i, part in enumerate(parts)
         }
@@ -114,7 +114,7 @@ def schema_roots(document: Document) -> Iterator[Located]:
     header or media type (the places a schema can start); nested ones come from `walk`."""
     from schedulingkit.spec.objects import headers, media_types, parameters
 
-    for name, schema in (document.get("/components/schemas") or {}).items():
+    for name, schema in mapping(document.get("/components/schemas")).items():
         yield schema, jp.join("/components/schemas", name)
     for located in (*parameters(document), *headers(document), *media_types(document)):
         node, pointer = located.node, located.pointer
