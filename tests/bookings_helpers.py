@@ -1,0 +1,97 @@
+"""Helpers shared by the events, invoices and transactions server tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+import yaml
+from schedulingkit.openapi import document_path
+
+
+def _date_bounds_routable() -> bool:
+    """Whether Connexion can parse the `from`/`to` query parameters of the document.
+
+    Connexion 3.3 reads `schema["type"]` of every query parameter; `DateOrDateTime` (an
+    `anyOf` of two string formats) needs a top-level `type: string` for that (reported to the
+    lead). Until the document has it, every request carrying `from`/`to` fails in Connexion.
+    """
+    raw = yaml.safe_load(document_path().read_text(encoding="utf-8"))
+    return raw["components"]["schemas"]["DateOrDateTime"].get("type") == "string"
+
+
+needs_date_bounds = pytest.mark.xfail(
+    not _date_bounds_routable(),
+    reason="openapi: components/schemas/DateOrDateTime needs `type: string` for Connexion",
+    strict=True,
+)
+
+
+def instant(text: str) -> datetime:
+    """An RFC 3339 date-time (as answered, `Z` suffix) as an aware datetime."""
+    return datetime.fromisoformat(text)
+
+
+def bound(text: str, field_format: str) -> date | datetime:
+    """A `from`/`to` value read as openapi/README.md says for a field of that format."""
+    if "T" in text:
+        moment = datetime.fromisoformat(text).astimezone(UTC)
+        return moment.date() if field_format == "date" else moment
+    day = date.fromisoformat(text)
+    return day if field_format == "date" else datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def field_value(item: dict, field: str, field_format: str) -> date | datetime:
+    raw = item[field]
+    return date.fromisoformat(raw) if field_format == "date" else instant(raw)
+
+
+def keeps(item: dict, spec_filter, value: str) -> bool:
+    """The openapi/README.md meaning of an `x-filter`, evaluated on an answered item."""
+    if spec_filter.op == "search":
+        return any(
+            item[name] is not None and value.lower() in str(item[name]).lower()
+            for name in spec_filter.fields
+        )
+    field = spec_filter.fields[0]
+    if spec_filter.op == "eq":
+        expected = int(value) if spec_filter.schema.get("type") == "integer" else value
+        return item[field] == expected
+    field_format = "date" if len(item[field]) == 10 else "date-time"
+    if spec_filter.op == "gte":
+        return field_value(item, field, field_format) >= bound(value, field_format)
+    if spec_filter.op == "lt":
+        return field_value(item, field, field_format) < bound(value, field_format)
+    raise AssertionError(f"no oracle for {spec_filter.op}")
+
+
+def sort_key(ordering):
+    """A key that sorts answered items by an `x-ordering` (for `sorted(..., key=...)`)."""
+
+    def key(item: dict):
+        parts = []
+        for field, direction in ordering:
+            value = item[field]
+            if isinstance(value, str) and value[:4].isdigit():
+                value = instant(value).timestamp() if "T" in value else date.fromisoformat(value)
+            if direction == "desc":
+                value = -value if isinstance(value, int | float) else -value.toordinal()
+            parts.append(value)
+        return tuple(parts)
+
+    return key
+
+
+def all_pages(api, path: str, params: dict | None = None, per_page: int = 100) -> list[dict]:
+    """Every item of a list, following `links.next`."""
+    params = {**(params or {}), "per_page": per_page, "page": 1}
+    items: list[dict] = []
+    while True:
+        response = api.get(path, params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        items.extend(body["data"])
+        if body["links"]["next"] is None:
+            assert len(items) == body["meta"]["total"]
+            return items
+        params["page"] += 1
