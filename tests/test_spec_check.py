@@ -65,7 +65,8 @@ def resolved(raw: dict[str, Any], pointer: str) -> tuple[Any, str]:
 def event_schema(raw: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """The Event schema: the `data` of GET /events/{id}."""
     document = Document(raw)
-    operation = Operation("/events/{id}", "get", op(raw, "/events/{id}", "get"), "")
+    pointer = op_pointer("/events/{id}", "get")
+    operation = Operation("/events/{id}", "get", op(raw, "/events/{id}", "get"), pointer)
     located = data_schema(document, operation)
     assert located is not None
     return located.node, located.pointer

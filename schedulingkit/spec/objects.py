@@ -126,26 +126,25 @@ def json_schema(document: Document, holder: Located) -> Located | None:
     return Located(node, pointer)
 
 
-def data_schema(document: Document, operation: Operation) -> Located | None:
-    """The schema of `data` in an operation's success body."""
+def _data(document: Document, operation: Operation) -> tuple[Any, str] | None:
+    """The `data` property of an operation's success body, as written (not resolved)."""
     found = success(document, operation)
     body = json_schema(document, found[1]) if found else None
     if body is None:
         return None
-    data = schemas.properties(document, body.node, body.pointer).get("data")
-    if data is None:
-        return None
-    return Located(*document.deref(*data))
+    return schemas.properties(document, body.node, body.pointer).get("data")
+
+
+def data_schema(document: Document, operation: Operation) -> Located | None:
+    """The schema of `data` in an operation's success body."""
+    data = _data(document, operation)
+    return Located(*document.deref(*data)) if data else None
 
 
 def data_ref(document: Document, operation: Operation) -> str | None:
     """The `$ref` naming the resource schema of an operation's body: of `data`, or of its
     items for a list."""
-    found = success(document, operation)
-    body = json_schema(document, found[1]) if found else None
-    if body is None:
-        return None
-    data = schemas.properties(document, body.node, body.pointer).get("data")
+    data = _data(document, operation)
     node = data[0] if data else None
     if isinstance(node, dict) and node.get("type") == "array":
         node = node.get("items")

@@ -85,6 +85,8 @@ def single_body(document: Document) -> Iterator[Finding]:
 def _data_envelope(document: Document, response: Located) -> Iterator[Finding]:
     body = json_schema(document, response)
     pointer = jp.join(response.pointer, "content", "application/json", "schema")
+    if set(mapping(response.node.get("content"))) != {"application/json"}:
+        yield jp.join(response.pointer, "content"), "the only media type is application/json"
     if body is None:
         yield pointer, "needs an application/json schema"
         return
