@@ -483,6 +483,15 @@ def _unused_schema(raw: dict[str, Any]) -> str:
 # --- tests -------------------------------------------------------------------------------------
 
 
+def test_pointers_escape_as_rfc_6901() -> None:
+    pointer = jp.join("/paths", "/events/{id}", "get")
+    assert pointer == "/paths/~1events~1{id}/get"
+    assert jp.join("", "a~b/c") == "/a~0b~1c"
+    assert jp.split("/a~0b~1c/0") == ["a~b/c", "0"]
+    assert jp.lookup({"a~b/c": [{"x": 1}]}, "/a~0b~1c/0/x") == 1
+    assert jp.lookup({200: "ok"}, "/200") == "ok"  # YAML's unquoted status codes
+
+
 def test_rules_are_registered_with_codes_and_descriptions() -> None:
     codes = [rule.code for rule in RULES]
     assert len(codes) == len(set(codes))
