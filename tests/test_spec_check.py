@@ -4,6 +4,7 @@ the exact code and JSON pointer on a copy of the document broken on purpose."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -553,6 +554,10 @@ def test_cli_reports_code_and_pointer(contract: Document, tmp_path: Path) -> Non
     result = CliRunner().invoke(cli, ["spec", "check", str(path)])
     assert result.exit_code == 1
     assert "SPEC-022 /paths/~1events/get/responses/401: " in result.output
+    as_json = CliRunner().invoke(cli, ["spec", "check", str(path), "--format", "json"])
+    assert as_json.exit_code == 1
+    reported = {(v["code"], v["pointer"]) for v in json.loads(as_json.output)["violations"]}
+    assert ("SPEC-022", "/paths/~1events/get/responses/401") in reported
 
 
 def test_cli_lists_and_selects_rules(contract: Document) -> None:

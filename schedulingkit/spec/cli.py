@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -26,7 +28,14 @@ def spec() -> None:
 @click.option(
     "--list-rules", is_flag=True, help="Print every rule's code and description, then exit."
 )
-def check(path: Path | None, codes: tuple[str, ...], list_rules: bool) -> None:
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="text: one `CODE POINTER: message` line each; json: one object for tools.",
+)
+def check(path: Path | None, codes: tuple[str, ...], list_rules: bool, output: str) -> None:
     """Validate the document at PATH (default: the installed one) and check the contract's
     rules; print each violation as `CODE POINTER: message` and exit 1 if there is any."""
     if list_rules:
@@ -47,10 +56,15 @@ def check(path: Path | None, codes: tuple[str, ...], list_rules: bool) -> None:
     except DocumentError as exc:
         raise click.ClickException(str(exc)) from exc
     violations = check_document(document, codes or None)
+    ran = len(set(codes)) if codes else len(RULES)
+    elapsed = time.perf_counter() - started
+    if output == "json":
+        found = [asdict(violation) for violation in violations]
+        report = {"document": str(path), "rules": ran, "violations": found}
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        raise SystemExit(1 if violations else 0)
     for violation in violations:
         click.echo(str(violation))
-    ran = len(codes) if codes else len(RULES)
-    elapsed = time.perf_counter() - started
     if violations:
         click.echo(
             f"{path}: {len(violations)} violation(s) of {ran} rules ({elapsed:.2f}s)", err=True
