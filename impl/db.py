@@ -13,14 +13,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import String
 
-from .models import TeamScoped
+from .models import Base, TeamScoped
 
 TEAM_KEY = "team_id"
 
@@ -97,13 +98,31 @@ def _compile_lower(element, compiler, **kw):
     return f"lower({compiler.process(element.clauses, **kw)})"
 
 
+@compiles(unicode_lower, "postgresql")
+def _compile_lower_postgresql(element, compiler, **kw):
+    # the database's own (UTF-8) collation: a column sorted with "C" would lower ASCII only
+    return f'lower(({compiler.process(element.clauses, **kw)}) COLLATE "default")'
+
+
 @compiles(unicode_lower, "sqlite")
 def _compile_lower_sqlite(element, compiler, **kw):
     return f"sk_lower({compiler.process(element.clauses, **kw)})"
 
 
+def _scoped_tables() -> frozenset[Table]:
+    return frozenset(
+        mapper.local_table
+        for mapper in Base.registry.mappers
+        if issubclass(mapper.class_, TeamScoped)
+    )
+
+
 def _touches_team_scoped(state: ORMExecuteState) -> bool:
-    return any(issubclass(mapper.class_, TeamScoped) for mapper in state.all_mappers)
+    """Whether the statement reads or writes a team-scoped table anywhere (subqueries too)."""
+    if any(issubclass(mapper.class_, TeamScoped) for mapper in state.all_mappers):
+        return True
+    scoped = _scoped_tables()
+    return any(element in scoped for element in visitors.iterate(state.statement))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -112,11 +131,13 @@ def _scope_to_team(state: ORMExecuteState) -> None:
         return  # the criteria of the statement that loaded the parent propagate here
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    if not _touches_team_scoped(state):
-        return
     team_id = state.session.info.get(TEAM_KEY)
     if team_id is None:
-        raise ScopingError("team-scoped statement in a session without a team")
+        if _touches_team_scoped(state):
+            raise ScopingError("team-scoped statement in a session without a team")
+        return
+    # Always added: it is a no-op for statements without scoped entities, and it reaches
+    # scoped entities inside subqueries that `all_mappers` does not list.
     state.statement = state.statement.options(
         with_loader_criteria(
             TeamScoped,
