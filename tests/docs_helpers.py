@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from schedulingkit.cli import cli
@@ -15,6 +16,12 @@ from schedulingkit.cli import cli
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HELP_PAGE = REPO_ROOT.parent / "shared" / "product" / "help-center-api.txt"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+def load_yaml(path: Path) -> dict:
+    """Parse a YAML file (with libyaml when PyYAML has it: the contract is large)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
 
 
 def require(condition: bool, reason: str) -> None:

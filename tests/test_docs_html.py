@@ -8,13 +8,20 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import yaml
-from docs_helpers import REPO_ROOT, build, markdown_pages, operations, require, table_rows
+from docs_helpers import (
+    REPO_ROOT,
+    build,
+    load_yaml,
+    markdown_pages,
+    operations,
+    require,
+    table_rows,
+)
 from schedulingkit.openapi import document_path
 
 from schedulingkit.docs.redocly import find_redocly
 
-DOCUMENT = yaml.safe_load(document_path().read_text(encoding="utf-8"))
+DOCUMENT = load_yaml(document_path())
 
 
 class HtmlFacts(HTMLParser):

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-import yaml
-from docs_helpers import HELP_PAGE, build, one_line, require
+from docs_helpers import HELP_PAGE, build, load_yaml, one_line, require
 from schedulingkit.openapi import document_path
 
 HELP_ROW = re.compile(r"^(GET|POST|PUT|PATCH|DELETE)(/[A-Za-z0-9_\-/{}.]*)([A-Z].*)$")
@@ -81,7 +80,7 @@ def test_endpoint_tables_come_before_pagination_as_on_the_help_page(overview, he
 
 
 def test_every_section_of_info_description_is_on_the_overview(overview):
-    document = yaml.safe_load(document_path().read_text(encoding="utf-8"))
+    document = load_yaml(document_path())
     description = document["info"]["description"]
     headings = re.findall(r"^## (.+)$", description, flags=re.MULTILINE)
     assert {
@@ -97,7 +96,7 @@ def test_every_section_of_info_description_is_on_the_overview(overview):
 
 
 def test_shared_error_responses_and_headers_are_on_the_overview(overview):
-    document = yaml.safe_load(document_path().read_text(encoding="utf-8"))
+    document = load_yaml(document_path())
     components = document["components"]
     for name, response in components["responses"].items():
         assert f"`{name}`" in overview

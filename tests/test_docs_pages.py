@@ -11,6 +11,7 @@ from docs_helpers import (
     build,
     deref,
     json_block,
+    load_yaml,
     markdown_pages,
     one_line,
     operations,
@@ -18,7 +19,7 @@ from docs_helpers import (
 )
 from schedulingkit.openapi import document_path
 
-DOCUMENT = yaml.safe_load(document_path().read_text(encoding="utf-8"))
+DOCUMENT = load_yaml(document_path())
 OPERATIONS = list(operations(DOCUMENT))
 PUBLIC_BASE_URL = "https://yourdomain.com/api/v1"
 
@@ -162,7 +163,7 @@ def test_field_rows_say_required_read_only_nullable_and_enum(pages):
 
 def changed_copy(tmp_path: Path) -> Path:
     """A copy of the document with descriptions, a summary, a filter and an example changed."""
-    document = yaml.safe_load(document_path().read_text(encoding="utf-8"))
+    document = load_yaml(document_path())
     document["paths"]["/clients"]["get"]["summary"] = "List clients, changed summary"
     client = document["components"]["schemas"]["Client"]["properties"]
     client["email"]["description"] = "Changed: where invoices are e-mailed."
@@ -173,7 +174,9 @@ def changed_copy(tmp_path: Path) -> Path:
     document["components"]["parameters"]["ClientSearch"]["x-filter"]["fields"] = ["notes"]
     document["components"]["schemas"]["ClientCreate"]["example"]["name"] = "Changed Hopper"
     copy = tmp_path / "changed.yaml"
-    copy.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), "utf-8")
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.dump(document, Dumper=dumper, allow_unicode=True, sort_keys=False)
+    copy.write_text(text, encoding="utf-8")
     return copy
 
 

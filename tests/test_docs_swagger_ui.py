@@ -18,8 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
-from docs_helpers import REPO_ROOT, operations, require
+from docs_helpers import REPO_ROOT, load_yaml, operations, require
 from schedulingkit.openapi import document_path
 
 SCRIPT = Path(__file__).with_name("swagger_ui_check.mjs")
@@ -115,7 +114,7 @@ def browser_tools() -> tuple[str, str]:
 
 def test_swagger_ui_lists_authorizes_and_tries_out_get_clients(server):
     node, chromium = browser_tools()
-    document = yaml.safe_load(document_path().read_text(encoding="utf-8"))
+    document = load_yaml(document_path())
     expected = sorted(f"{method.upper()} {path}" for path, method, _ in operations(document))
     tried = document["paths"][TRIED_PATH][TRIED_METHOD]
     element_id = f"operations-{tried['tags'][0].replace(' ', '_')}-{tried['operationId']}"
