@@ -56,8 +56,10 @@ try {
   const dialog = page.locator(".dialog-ux .modal-ux");
   await dialog.locator("input").first().fill(token);
   await dialog.locator(".auth-btn-wrapper .authorize").click();
-  result.authorized = (await dialog.locator(".auth-btn-wrapper .btn-done, .auth-btn-wrapper .logout").count()) > 0;
-  await dialog.locator(".btn-done, .close-modal").first().click();
+  // Authorized: the dialog offers "Logout" instead of "Authorize", the lock is closed.
+  await dialog.getByRole("button", { name: "Logout" }).waitFor();
+  await dialog.locator(".btn-done").first().click();
+  result.authorized = (await page.locator(".auth-wrapper .authorize.locked").count()) === 1;
 
   // Try it out on the operation and execute it.
   const operation = page.locator(`#${operationElementId}`);
