@@ -37,23 +37,36 @@ from starlette.routing import Route
 
 BASE = "/api/v1"
 TOKEN = re.compile(r"^(\d{1,18})\|([A-Za-z0-9]{40})([0-9a-f]{8})$")
-EVENT_FIELDS = (
+# The statements the reference server's ORM emits (captured with `sqlalchemy.engine` logging),
+# so both apps ask SQLite for exactly the same work.
+EVENT_COLUMNS = (
     "id", "event_type_id", "client_id", "location_id", "title", "starts_at", "ends_at",
-    "timezone", "status", "notes", "cancellation_reason", "recurrence", "created_at", "updated_at",
+    "timezone", "status", "notes", "cancellation_reason", "recurrence", "team_id", "created_at",
+    "updated_at",
 )  # fmt: skip
 TIME_FIELDS = ("starts_at", "ends_at", "created_at", "updated_at")
-EVENT_COLUMNS = ", ".join(EVENT_FIELDS)
-TOKEN_SQL = "SELECT team_id, token_hash, scopes, revoked_at FROM api_tokens WHERE id = ?"
-COUNT_SQL = "SELECT count(*) FROM (SELECT id FROM events WHERE team_id = ?) AS anon_1"
-PAGE_SQL = (
-    f"SELECT {EVENT_COLUMNS} FROM events WHERE team_id = ? "
-    "ORDER BY starts_at ASC NULLS FIRST, id ASC NULLS FIRST LIMIT ? OFFSET ?"
+_SELECT_EVENT = "SELECT " + ", ".join(f"events.{c}" for c in EVENT_COLUMNS) + " FROM events"
+TOKEN_SQL = (
+    "SELECT api_tokens.team_id, api_tokens.token_hash, api_tokens.scopes, api_tokens.revoked_at"
+    " FROM api_tokens WHERE api_tokens.id = ?"
 )
-EVENT_SQL = f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ? AND team_id = ?"
-TEAM_SQL = "SELECT timezone FROM teams WHERE id = ?"
+COUNT_SQL = (
+    "SELECT count(*) AS count_1 FROM (SELECT "
+    + ", ".join(f"events.{c} AS {c}" for c in EVENT_COLUMNS)
+    + " FROM events WHERE events.team_id = ?) AS anon_1"
+)
+PAGE_SQL = (
+    f"{_SELECT_EVENT} WHERE events.team_id = ? ORDER BY events.starts_at ASC NULLS FIRST,"
+    " events.id ASC NULLS FIRST LIMIT ? OFFSET ?"
+)
+EVENT_SQL = f"{_SELECT_EVENT} WHERE events.id = ? AND events.team_id = ?"
+TEAM_SQL = (
+    "SELECT teams.id, teams.name, teams.slug, teams.timezone, teams.currency,"
+    " teams.invoice_prefix, teams.created_at, teams.updated_at FROM teams WHERE teams.id = ?"
+)
 INSERT_CLIENT_SQL = (
-    "INSERT INTO clients (name, email, phone, timezone, notes, address, team_id, created_at, "
-    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO clients (name, email, phone, timezone, notes, address, team_id, created_at,"
+    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_TAG_SQL = "INSERT INTO client_tags (client_id, position, tag) VALUES (?, ?, ?)"
 CLIENT_FIELDS = ("name", "email", "phone", "timezone", "notes", "tags", "address")
@@ -167,8 +180,8 @@ class BareApi:
             body = await _json_object(request)
             client = {"email": None, "phone": None, "notes": None, "tags": [], "address": None}
             client.update({k: v for k, v in body.items() if k in CLIENT_FIELDS})
-            if "timezone" not in client:
-                client["timezone"] = connection.execute(TEAM_SQL, (caller.team_id,)).fetchone()[0]
+            team = connection.execute(TEAM_SQL, (caller.team_id,)).fetchone()
+            client.setdefault("timezone", team[3])
             client["id"], now = insert_client(connection, caller.team_id, client)
         data = {"id": client.pop("id"), **client, "created_at": now, "updated_at": now}
         return JSONResponse({"data": data}, 201, headers=caller.headers)
@@ -216,7 +229,8 @@ def wire_time(stored: str | None) -> str | None:
 
 def event_dict(row: tuple) -> dict[str, Any]:
     """A row of `EVENT_SQL`/`PAGE_SQL` in the contract's `Event` shape."""
-    event = dict(zip(EVENT_FIELDS, row, strict=True))
+    event = dict(zip(EVENT_COLUMNS, row, strict=True))
+    del event["team_id"]
     for name in TIME_FIELDS:
         event[name] = wire_time(event[name])
     if event["recurrence"] is not None:

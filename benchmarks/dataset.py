@@ -136,10 +136,11 @@ def create_fixtures(url: str) -> tuple[int, str, int, list[int]]:
         database.dispose()
 
 
-def event_values(
-    team_id: int, event_type_id: int, client_ids: list[int]
-) -> dict[str, Callable[[int], Any]]:
-    """Column name -> value of the i-th event (0-based); columns not named here get NULL.
+Recipe = Any  # a constant, or a function of the row number (0-based)
+
+
+def event_values(team_id: int, event_type_id: int, client_ids: list[int]) -> dict[str, Recipe]:
+    """Column name -> value of every event, or function of the i-th; unnamed columns get NULL.
 
     Starts are spread ~every 45 minutes with a tie every 7th row, so the `(starts_at, id)`
     order really needs its tie-breaker.
@@ -149,18 +150,17 @@ def event_values(
         return FIRST_START + timedelta(minutes=45 * (i - (1 if i % 7 == 6 else 0)))
 
     return {
-        "team_id": lambda i: team_id,
-        "event_type_id": lambda i: event_type_id,
+        "team_id": team_id,
+        "event_type_id": event_type_id,
         "client_id": lambda i: client_ids[i % len(client_ids)] if i % 4 else None,
-        "location_id": lambda i: None,
         "title": lambda i: f"Assessment #{i}",
         "starts_at": starts,
         "ends_at": lambda i: starts(i) + timedelta(minutes=60),
-        "timezone": lambda i: "Europe/Paris",
+        "timezone": "Europe/Paris",
         "status": lambda i: STATUSES[i % len(STATUSES)],
         "notes": lambda i: "Left knee pain since January." if i % 3 == 0 else None,
-        "created_at": lambda i: CREATED,
-        "updated_at": lambda i: CREATED,
+        "created_at": CREATED,
+        "updated_at": CREATED,
     }
 
 
@@ -169,34 +169,52 @@ def insert_events(
 ) -> int:
     """Bulk-insert `count` events; returns the first new id."""
     from schedulingkit.impl.models import Base
-    from sqlalchemy.dialects import sqlite as sqlite_dialect
 
     table = Base.metadata.tables["events"]
-    dialect = sqlite_dialect.dialect()
     recipes = event_values(team_id, event_type_id, client_ids)
     columns = [c for c in table.columns if not c.primary_key]
     missing = [c.name for c in columns if c.name not in recipes and not c.nullable]
     if missing:
         raise RuntimeError(f"benchmarks/dataset.py: no generator for events.{', '.join(missing)}")
-    recipes = [recipes.get(c.name, lambda i: None) for c in columns]
-    processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    plans = [column_plan(c, recipes.get(c.name)) for c in columns]
     names = ", ".join(f'"{c.name}"' for c in columns)
     sql = f"INSERT INTO events ({names}) VALUES ({', '.join('?' * len(columns))})"
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA synchronous=OFF")
         first_id = (connection.execute("SELECT max(id) FROM events").fetchone()[0] or 0) + 1
         for batch in _batches(count, BATCH_SIZE):
-            connection.executemany(sql, [_row(i, recipes, processors) for i in batch])
+            connection.executemany(sql, zip(*(plan(batch) for plan in plans), strict=True))
     connection.close()
     return first_id
 
 
-def _row(i: int, recipes: list[Callable], processors: list[Callable | None]) -> tuple:
-    values = (recipe(i) for recipe in recipes)
-    return tuple(
-        proc(value) if proc and value is not None else value
-        for proc, value in zip(processors, values, strict=True)
-    )
+def column_plan(column: Any, recipe: Recipe) -> Callable[[range], list]:
+    """The stored values of one column for a batch of row numbers.
+
+    Values go through the column type's own bind processor (UTCDateTime, JSON...), so they
+    are stored as the ORM stores them; constants are converted once, and datetimes use a
+    plain formatter once it is checked to give the processor's exact text.
+    """
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+    dialect = sqlite_dialect.dialect()
+    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+
+    def store(value: Any) -> Any:
+        return processor(value) if processor and value is not None else value
+
+    if not callable(recipe):
+        stored = store(recipe)
+        return lambda batch: [stored] * len(batch)
+    sample = recipe(0)
+    if isinstance(sample, datetime) and store(sample) == _sqlite_text(sample):
+        return lambda batch: [_sqlite_text(recipe(i)) for i in batch]
+    return lambda batch: [store(recipe(i)) for i in batch]
+
+
+def _sqlite_text(moment: datetime) -> str:
+    """A UTC instant as SQLAlchemy's SQLite DateTime stores it (whole seconds)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.000000")
 
 
 def _batches(count: int, size: int) -> Iterator[range]:

@@ -26,6 +26,7 @@ LAYERS = (  # first match wins; matched against the frame's file path
     ("sqlalchemy", ("sqlalchemy/",)),
     ("limits (rate limit)", ("limits/",)),
     ("json encode/decode", ("json/",)),
+    ("threading (limits expiry timer)", ("threading.py",)),
     ("schedulingkit.impl", ("impl/",)),
 )
 
@@ -47,25 +48,48 @@ def read_stacks(path: Path) -> Counter[tuple[str, ...]]:
 
 
 def summarize(stacks: Counter[tuple[str, ...]], top: int = 12) -> str:
-    """Inclusive % per layer, then the top functions by inclusive and by self time."""
-    total = sum(stacks.values()) or 1
+    """Self time per layer, then the server's own functions and the hottest library calls.
+
+    Shares are of the event-loop thread's samples; other threads (the `limits` memory
+    storage's expiry timers) are counted apart.
+    """
+    main = Counter({k: v for k, v in stacks.items() if not _background(k)})
+    total = sum(main.values()) or 1
     layers: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
-    for frames, count in stacks.items():
+    for frames, count in main.items():
         names = [_short(frame) for frame in frames]
-        for layer in {layer_of(frame) for frame in frames} - {None}:
-            layers[layer] += count
+        layers[layer_of(frames[-1]) or _leaf_layer(names[-1])] += count
         for name in set(names):
             inclusive[name] += count
         own[names[-1]] += count
-    lines = [f"  samples: {total}", "  inclusive share by layer:"]
-    lines += [f"    {100 * n / total:5.1f}%  {name}" for name, n in layers.most_common()]
-    lines.append("  top functions by inclusive time:")
-    lines += [f"    {100 * n / total:5.1f}%  {name}" for name, n in _interesting(inclusive, top)]
-    lines.append("  top functions by self time:")
+    background = sum(stacks.values()) - sum(main.values())
+    plumbing = {name for name, n in inclusive.items() if n >= 0.8 * total}
+    ours = [(k, v) for k, v in inclusive.most_common() if "impl/" in k and k not in plumbing]
+    libraries = [
+        (k, v) for k, v in inclusive.most_common() if k not in plumbing and "impl/" not in k
+    ]
+    lines = [f"  samples: {total} on the event loop thread, {background} on other threads"]
+    lines.append("  self time by layer:")
+    shown = [(name, n) for name, n in layers.most_common() if n >= 0.01 * total]
+    rest = total - sum(n for _, n in shown)
+    lines += [f"    {100 * n / total:5.1f}%  {name}" for name, n in [*shown, ("the rest", rest)]]
+    lines.append("  schedulingkit.impl functions, inclusive:")
+    lines += [f"    {100 * n / total:5.1f}%  {name}" for name, n in ours[:top]]
+    lines.append("  library calls, inclusive (frames under 80% of samples):")
+    lines += [f"    {100 * n / total:5.1f}%  {name}" for name, n in libraries[:top]]
+    lines.append("  self time:")
     lines += [f"    {100 * n / total:5.1f}%  {name}" for name, n in own.most_common(top)]
     return "\n".join(lines)
+
+
+def _background(frames: tuple[str, ...]) -> bool:
+    return bool(frames) and frames[0].startswith("Thread._bootstrap")
+
+
+def _leaf_layer(name: str) -> str:
+    return "other: " + name.split(" (")[-1].rstrip(")").split("/")[0]
 
 
 def _short(frame: str) -> str:
@@ -76,13 +100,6 @@ def _short(frame: str) -> str:
     file = re.sub(r"^.*?(site-packages|lib/python3\.\d+)/", "", match["file"])
     file = re.sub(r"^/work/main/", "", file)
     return f"{match['function']} ({file})"
-
-
-def _interesting(counter: Counter[str], top: int) -> list[tuple[str, int]]:
-    """Skip the frames every request has at the bottom (event loop, server, ASGI plumbing)."""
-    boring = ("asyncio/", "uvicorn/", "uvloop", "<module>", "process ", "thread ", "run (")
-    picked = [(k, v) for k, v in counter.most_common() if not any(b in k for b in boring)]
-    return picked[:top]
 
 
 def profile_endpoint(
