@@ -44,7 +44,11 @@ def object_parts(resolver: Resolver, schema: Any) -> tuple[dict[str, Any], set[s
 
 
 def type_label(resolver: Resolver, schema: Any, depth: int = 0) -> str:
-    """`string (date-time)`, `array of integer`, `map of array of string`, `string or integer`."""
+    """`string (date-time)`, `array of Event`, `map of array of string`, `string or integer`:
+    a named object schema is called by its name, whose fields the table lists below it."""
+    name = ref_name(schema)
+    if name is not None and object_parts(resolver, schema)[0]:
+        return name
     schema = resolver.resolve(schema)
     if not isinstance(schema, dict) or depth > 8:
         return "any"
@@ -53,11 +57,7 @@ def type_label(resolver: Resolver, schema: Any, depth: int = 0) -> str:
             return " or ".join(type_label(resolver, part, depth + 1) for part in schema[key])
     kind = schema.get("type")
     if kind == "array":
-        items = schema.get("items") or {}
-        name = ref_name(items)
-        if name is not None and object_parts(resolver, items)[0]:
-            return f"array of {name}"
-        return "array of " + type_label(resolver, items, depth + 1)
+        return "array of " + type_label(resolver, schema.get("items") or {}, depth + 1)
     extra = schema.get("additionalProperties")
     if kind in (None, "object") and isinstance(extra, dict) and not schema.get("properties"):
         return "map of " + type_label(resolver, extra, depth + 1)
