@@ -186,7 +186,7 @@ def read_field(item: Any, path: str) -> Any:
     return item
 
 
-def _as_instant(value: Any) -> datetime | None:
+def as_instant(value: Any) -> datetime | None:
     """A date (00:00 UTC) or date-time as an aware instant."""
     instant = parse_instant(value)
     if instant is not None:
@@ -202,7 +202,7 @@ def _compare_bound(field_value: Any, bound: str) -> int | None:
         instant = parse_instant(bound)
         right = instant.astimezone(UTC).date() if instant else parse_date(bound)
     else:
-        left, right = _as_instant(field_value), _as_instant(bound)
+        left, right = as_instant(field_value), as_instant(bound)
     if left is None or right is None:
         return None
     return (left > right) - (left < right)
@@ -249,7 +249,7 @@ def _sort_value(value: Any, fmt: str | None) -> tuple[int, Any]:
     if value is None:
         return (0, 0)
     if fmt in ("date", "date-time") or parse_instant(value) is not None:
-        instant = _as_instant(value)
+        instant = as_instant(value)
         if instant is not None:
             return (1, instant)
     return (1, value)

@@ -31,6 +31,7 @@ class Created:
     body: dict[str, Any]  # what was sent
     exchange: Exchange  # the create request and its answer
     data: dict[str, Any] = field(default_factory=dict)
+    read: Exchange | None = None  # GET right after the create
 
     @property
     def path(self) -> str:
@@ -282,6 +283,7 @@ class FixtureSet:
             )
         created = Created(collection, data["id"], body, exchange, data)
         self.created.setdefault(collection, []).append(created)
+        created.read = self.state.api.get(created.path, operation=f"GET {collection}/{{id}}")
         return created
 
     def create_all(self) -> None:
@@ -352,8 +354,14 @@ class FixtureSet:
         if self.original_team is not None:
             api.put("/team", self.original_team)
         if kept:
+            counts: dict[str, int] = {}
+            for path in kept:
+                collection = path.rsplit("/", 1)[0]
+                counts[collection] = counts.get(collection, 0) + 1
+            summary = ", ".join(f"{c} x{n}" for c, n in counts.items())
             notes.append(
-                f"kept {len(kept)} records marked {self.marker} that the API cannot remove "
-                f"(cancelled events and invoices, and what they refer to): {', '.join(kept)}"
+                f"kept {len(kept)} records the API cannot remove (events are cancelled, invoices "
+                f"cancelled or refunded, and what they refer to stays): {summary}; the suite's "
+                f"own are marked {self.marker}"
             )
         return notes

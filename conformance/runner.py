@@ -42,6 +42,7 @@ def run_suite(config: SuiteConfig, progress: Progress | None = None) -> Report:
         except DeploymentUnreachable as exc:
             raise UsageError(f"the deployment stopped answering: {exc}") from exc
         finally:
+            report.notes.extend(state.cache.get("notes", []))
             if state.fixtures is not None:
                 report.notes.extend(state.fixtures.cleanup())
         report.results = results

@@ -8,7 +8,7 @@ from schedulingkit.conformance.catalogue import MAJOR, MINOR, rule
 from schedulingkit.conformance.checks import error_body_problems, error_keys, validation_problems
 from schedulingkit.conformance.client import Exchange
 from schedulingkit.conformance.context import RuleContext, SuiteState
-from schedulingkit.conformance.probes import UNKNOWN_ID, harmless_call
+from schedulingkit.conformance.probes import UNKNOWN_ID, harmless_call, list_targets
 
 CLAUSE = "CONTRACT.md#errors; #/components/schemas/Error"
 PROBE_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
@@ -120,6 +120,7 @@ def _bad_values(schema: dict[str, Any]) -> list[str]:
     severity=MAJOR,
 )
 def bad_parameters(ctx: RuleContext) -> None:
+    nested = {op.operation_id: path for op, path in list_targets(ctx) if op.path_params}
     for op in ctx.operations(include_writes=False):
         for name, param in op.parameters.items():
             for value in _bad_values(param["schema"])[:3]:
@@ -127,7 +128,9 @@ def bad_parameters(ctx: RuleContext) -> None:
                     path = op.url_path(**{name: value})
                     exchange = ctx.api.get(path, operation=op.label)
                 else:
-                    path = op.url_path(**{n: UNKNOWN_ID for n in op.path_params})
+                    if op.path_params and op.operation_id not in nested:
+                        continue  # no record to list under: a lookup may answer first
+                    path = nested.get(op.operation_id, op.path)
                     exchange = ctx.api.get(path, params={name: value}, operation=op.label)
                 for problem in validation_problems(exchange, 400, [name]):
                     ctx.fail(op.label, f"{name}={value[:40]}: {problem}", exchange)

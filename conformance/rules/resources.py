@@ -6,6 +6,7 @@ comes from the suite's fixtures, so a new collection needs only a fixture body.
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -87,7 +88,7 @@ def create_then_read(ctx: RuleContext) -> None:
         for record in ctx.fixtures.records(collection):
             for problem in echo_problems(record.body, record.exchange.data, op.item_schema):
                 ctx.fail(op.label, f"create: {problem}", record.exchange)
-            read = _get(ctx, record.path)
+            read = record.read or _get(ctx, record.path)
             if ctx.expect(
                 read.status == 200,
                 f"GET {collection}/{{id}}",
@@ -166,12 +167,16 @@ def partial_update(ctx: RuleContext) -> None:
                 ctx.api.put("/team", {name: team[name]}, operation=team_op.label)
 
 
+_COPIES = itertools.count(1)
+
+
 def throwaway_body(record: Created) -> dict[str, Any]:
-    """A copy of a fixture's body with unique names, to create a record the rule may delete."""
+    """A copy of a fixture's body with unique names, to create a record a rule may spend."""
     body = dict(record.body)
+    suffix = f"-copy{next(_COPIES)}"
     for key in ("slug", "name", "title"):
         if isinstance(body.get(key), str):
-            body[key] = body[key] + "-del"
+            body[key] = body[key] + suffix
     return body
 
 
@@ -377,6 +382,11 @@ def occurrences_window(ctx: RuleContext) -> None:
             {"from": low.date().isoformat(), "to": high.date().isoformat()},
         ):
             window = walk(ctx.api, op, path, params)
+            last = window.pages[-1]
+            if not ctx.expect(
+                last.status == 200, op.label, f"window {params}: {last.describe()}", last
+            ):
+                continue
             lo = parse_instant(params["from"]) or datetime.fromisoformat(
                 params["from"] + "T00:00:00+00:00"
             )
