@@ -118,6 +118,7 @@ class ApiReference:
     error_rows: list[FieldRow]
     headers: list[Header]
     security: list[str]
+    links: list[tuple[str, str]] = field(default_factory=list)  # (label, url): contact, license
 
     @property
     def operations(self) -> list[Operation]:

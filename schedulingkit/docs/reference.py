@@ -164,6 +164,16 @@ def resources(document: dict, operations: list) -> list[Resource]:
     return found
 
 
+def info_links(info: dict) -> list[tuple[str, str]]:
+    """`info.contact` and `info.license` as (label, url) pairs, where they have a URL."""
+    found = []
+    for key, prefix in (("contact", "Contact"), ("license", "License")):
+        entry = info.get(key) or {}
+        if entry.get("url"):
+            found.append((f"{prefix}: {entry.get('name') or entry['url']}", str(entry["url"])))
+    return found
+
+
 def build_reference(document: dict) -> ApiReference:
     """Read everything the pages show."""
     resolver = Resolver(document)
@@ -185,4 +195,5 @@ def build_reference(document: dict) -> ApiReference:
         error_rows=list(field_rows(resolver, error_schema(resolver, document))),
         headers=component_headers(resolver, document),
         security=security_schemes(resolver, document),
+        links=info_links(info),
     )
