@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from contextlib import asynccontextmanager
@@ -12,7 +13,6 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from schedulingkit.openapi import document_path
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -128,7 +128,6 @@ def _http_error_handler(document: Document, guard: TokenGuard):
 def create_app(settings: Settings | None = None) -> AsyncApp:
     """The reference server for `settings` (default: from the environment)."""
     settings = settings or Settings.from_env()
-    spec_path = document_path()
     index = load_document()
     database = Database(settings.database_url)
     guard = TokenGuard(database, index, RateLimiter(settings.rate_limit, settings.redis_url))
@@ -147,7 +146,8 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
         validate_responses=settings.validate_responses,
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )
-    app.add_api(spec_path, base_path=index.base_path)
+    # the document as already parsed (a copy: Connexion resolves references in place)
+    app.add_api(copy.deepcopy(index.raw), base_path=index.base_path)
     app.add_error_handler(ApiError, _api_error)
     app.add_error_handler(ProblemException, _problem)
     app.add_error_handler(HTTPException, _http_error_handler(index, guard))

@@ -47,6 +47,9 @@ def _run_server(host: str, port: int, workers: int) -> None:
         workers=workers,
         log_level="info",
         proxy_headers=True,
+        # a worker imports Connexion and builds the app from the document (seconds on a
+        # busy 2-core machine): give it time before the supervisor declares it dead
+        timeout_worker_healthcheck=60,
     )
 
 

