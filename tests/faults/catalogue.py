@@ -118,6 +118,12 @@ FAULTS: tuple[Fault, ...] = (
     ),
     Fault("query-errors-as-422", "ERR-005", wrap(errors.QueryErrorsAs422), errors.QueryErrorsAs422),
     Fault(
+        "unknown-enum-ignored",
+        "ERR-005",
+        wrap(filtering.UnknownEnumIgnored),
+        filtering.UnknownEnumIgnored,
+    ),
+    Fault(
         "500-on-malformed-json",
         "ERR-006",
         wrap(errors.MalformedJsonServerError),
@@ -181,12 +187,6 @@ FAULTS: tuple[Fault, ...] = (
         filtering.FilterIgnored,
     ),
     Fault(
-        "unknown-enum-ignored",
-        "FILT-001",
-        wrap(filtering.UnknownEnumIgnored),
-        filtering.UnknownEnumIgnored,
-    ),
-    Fault(
         "upper-bound-inclusive",
         "FILT-001",
         wrap(filtering.UpperBoundInclusive),
@@ -194,24 +194,31 @@ FAULTS: tuple[Fault, ...] = (
     ),
     Fault(
         "search-case-sensitive",
-        "FILT-001",
+        "FILT-002",
         wrap(filtering.SearchCaseSensitive),
         filtering.SearchCaseSensitive,
     ),
-    # tenancy
+    Fault(
+        "inverted-range-accepted",
+        "FILT-003",
+        wrap(filtering.InvertedRangeAccepted),
+        filtering.InvertedRangeAccepted,
+    ),
+    # tenancy: the second team's token reaches the first team's rows
     Fault(
         "other-team-row-by-id",
         "TEN-001",
-        with_tokens(isolation.OtherTeamRowById, "token", "other_team_token"),
+        with_tokens(isolation.OtherTeamRowById, "other_team_token", "token"),
         isolation.OtherTeamRowById,
     ),
     Fault(
         "other-team-rows-in-lists",
-        "TEN-001",
-        with_tokens(isolation.OtherTeamRowsInLists, "token", "other_team_token"),
+        "TEN-002",
+        with_tokens(isolation.OtherTeamRowsInLists, "other_team_token", "token"),
         isolation.OtherTeamRowsInLists,
     ),
     # resource semantics
+    Fault("field-not-saved", "RES-001", wrap(resources.FieldNotSaved), resources.FieldNotSaved),
     Fault(
         "required-field-dropped",
         "RES-001",
@@ -221,45 +228,71 @@ FAULTS: tuple[Fault, ...] = (
     Fault(
         "money-as-decimal-string",
         "RES-001",
-        wrap(resources.MoneyAsDecimalString),
+        wrap(resources.MoneyAsDecimalString, {"price"}),
         resources.MoneyAsDecimalString,
     ),
     Fault(
-        "delete-swallowed", "RES-001", wrap(resources.DeleteSwallowed), resources.DeleteSwallowed
+        "put-replaces",
+        "RES-002",
+        wrap(resources.UpdateReplaces, {"updateClient"}),
+        resources.UpdateReplaces,
+    ),
+    Fault(
+        "delete-swallowed", "RES-003", wrap(resources.DeleteSwallowed), resources.DeleteSwallowed
     ),
     Fault(
         "cancel-deletes-event",
-        "RES-001",
+        "RES-003",
         wrap(resources.CancelDeletesEvent),
         resources.CancelDeletesEvent,
     ),
     Fault(
         "unknown-fields-accepted",
-        "RES-001",
+        "RES-004",
         wrap(resources.UnknownFieldsAccepted),
         resources.UnknownFieldsAccepted,
     ),
-    Fault("put-replaces", "RES-001", wrap(resources.UpdateReplaces), resources.UpdateReplaces),
-    # rate limits
     Fault(
-        "no-retry-after",
-        "RATE-001",
-        wrap(ratelimit.NoRetryAfter),
-        ratelimit.NoRetryAfter,
-        TIGHT_RATE_LIMIT,
+        "read-only-fields-ignored",
+        "RES-005",
+        wrap(resources.ReadOnlyFieldsIgnored),
+        resources.ReadOnlyFieldsIgnored,
     ),
+    Fault(
+        "discount-ignored", "RES-007", wrap(resources.DiscountIgnored), resources.DiscountIgnored
+    ),
+    Fault(
+        "payments-not-recorded",
+        "RES-008",
+        wrap(resources.PaymentsNotRecorded),
+        resources.PaymentsNotRecorded,
+    ),
+    # rate limits
     Fault(
         "no-ratelimit-remaining",
         "RATE-001",
         wrap(ratelimit.NoRateLimitRemaining),
         ratelimit.NoRateLimitRemaining,
+    ),
+    Fault(
+        "no-retry-after",
+        "RATE-002",
+        wrap(ratelimit.NoRetryAfter),
+        ratelimit.NoRetryAfter,
         TIGHT_RATE_LIMIT,
     ),
     Fault(
         "per-process-rate-counters",
-        "RATE-001",
+        "RATE-002",
         several_processes(3),
         ratelimit.PerProcessCounters,
+        TIGHT_RATE_LIMIT,
+    ),
+    Fault(
+        "retry-after-too-short",
+        "RATE-003",
+        wrap(ratelimit.RetryAfterTooShort),
+        ratelimit.RetryAfterTooShort,
         TIGHT_RATE_LIMIT,
     ),
 )

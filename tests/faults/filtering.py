@@ -124,3 +124,42 @@ class ReversedOrder(JsonResponseFault):
     def edit(self, scope: Scope, document_: Any) -> None:
         if list_operation(scope) is not None and isinstance(document_, dict):
             document_["data"].reverse()
+
+
+class InvertedRangeAccepted(Passthrough):
+    """`from` after `to` is not refused: the lower bound is dropped and the list answered.
+
+    Breaks: a `from` bound after the `to` bound of the same field answers 400.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        operation = list_operation(scope)
+        if operation is not None:
+            filters = operation.filters()
+            params = dict(query_params(scope))
+            dropped = {
+                low
+                for low, lower in filters.items()
+                for high, upper in filters.items()
+                if lower["op"] == "gte"
+                and upper["op"] == "lt"
+                and lower["field"] == upper["field"]
+                and low in params
+                and high in params
+                and _after(params[low], params[high])
+            }
+            scope = with_query(scope, [(k, v) for k, v in query_params(scope) if k not in dropped])
+        await self.app(scope, receive, send)
+
+
+def _after(low: str, high: str) -> bool:
+    def instant(value: str) -> datetime | None:
+        try:
+            if len(value) == 10:
+                return datetime.fromisoformat(f"{value}T00:00:00+00:00")
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+
+    a, b = instant(low), instant(high)
+    return a is not None and b is not None and a > b

@@ -41,6 +41,7 @@ class Outcome:
     label: str
     statuses: dict[str, str] = field(default_factory=dict)  # rule id -> passed/failed/skipped
     details: dict[str, list[str]] = field(default_factory=dict)  # rule id -> failure details
+    durations: dict[str, float] = field(default_factory=dict)  # rule id -> seconds
     seconds: float = 0.0
 
     def status(self, rule_id: str) -> str:
@@ -58,6 +59,7 @@ def check(space: Workspace, fault: Fault | None, rules: Iterable[str], rate_limi
     outcome = Outcome(label, seconds=time.monotonic() - started)
     for result in report.results:
         outcome.statuses[result.rule.id] = result.status
+        outcome.durations[result.rule.id] = result.duration
         outcome.details[result.rule.id] = [f"{f.operation}: {f.detail}" for f in result.failures]
         if result.reason:
             outcome.details[result.rule.id].append(result.reason)

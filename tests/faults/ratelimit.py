@@ -51,3 +51,16 @@ class PerProcessCounters:
             await self.apps[0](scope, receive, send)
             return
         await next(self.next_app)(scope, receive, send)
+
+
+class RetryAfterTooShort(ResponseFault):
+    """429 says `Retry-After: 0` although the window has not ended.
+
+    Breaks: `Retry-After` is the number of seconds until the window ends, so a client that
+    waits that long is served again.
+    """
+
+    async def rewrite(self, scope: Scope, response: Captured) -> Captured:
+        if response.status == 429:
+            response.set_header("retry-after", "0")
+        return response

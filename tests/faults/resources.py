@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -39,12 +40,13 @@ def resources(document_: Any) -> list[dict[str, Any]]:
 class RequiredFieldDropped(JsonResponseFault):
     """A required field left out of every resource (an API resource class missing a key).
 
-    Breaks: responses match their schema; `updated_at` is required on every resource.
+    Breaks: responses match their schema (`name` is required wherever a resource has one),
+    and create answers with every field it was sent.
     """
 
     statuses = (200, 201)
 
-    def __init__(self, app: ASGIApp, field: str = "updated_at") -> None:
+    def __init__(self, app: ASGIApp, field: str = "name") -> None:
         super().__init__(app)
         self.field = field
 
@@ -56,26 +58,29 @@ class RequiredFieldDropped(JsonResponseFault):
 class MoneyAsDecimalString(JsonResponseFault):
     """Money serialized as a decimal string (`"65.00"`), as a `decimal:2` cast does.
 
-    Breaks: money is an integer number of minor units.
+    Breaks: money is an integer number of minor units. Applies to the named money fields.
     """
 
     statuses = (200, 201)
 
+    def __init__(self, app: ASGIApp, fields: Collection[str] = MONEY_FIELDS) -> None:
+        super().__init__(app)
+        self.fields = frozenset(fields)
+
     def edit(self, scope: Scope, document_: Any) -> None:
         for resource in resources(document_):
-            _money_to_strings(resource)
+            self._to_strings(resource)
 
-
-def _money_to_strings(node: Any) -> None:
-    if isinstance(node, list):
-        for child in node:
-            _money_to_strings(child)
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            if key in MONEY_FIELDS and isinstance(value, int) and not isinstance(value, bool):
-                node[key] = f"{value / 100:.2f}"
-            else:
-                _money_to_strings(value)
+    def _to_strings(self, node: Any) -> None:
+        if isinstance(node, list):
+            for child in node:
+                self._to_strings(child)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in self.fields and isinstance(value, int) and not isinstance(value, bool):
+                    node[key] = f"{value / 100:.2f}"
+                else:
+                    self._to_strings(value)
 
 
 class DeleteSwallowed(Passthrough):
@@ -137,13 +142,18 @@ class UnknownFieldsAccepted(Passthrough):
 class UpdateReplaces(Passthrough):
     """PUT treated as a full replacement: nullable fields left out are set to null.
 
-    Breaks: `PUT` is a partial update; fields left out keep their values.
+    Breaks: `PUT` is a partial update; fields left out keep their values. Applies to the
+    named update operations (one controller's bug, not the framework's).
     """
+
+    def __init__(self, app: ASGIApp, operation_ids: Collection[str]) -> None:
+        super().__init__(app)
+        self.operation_ids = frozenset(operation_ids)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = await read_body(receive)
         operation = document().match(scope["method"], scope["path"])
-        if operation is not None and operation.method == "PUT":
+        if operation is not None and operation.operation_id in self.operation_ids:
             schema = document().request_schema(operation) or {}
             nullable = [
                 name
@@ -163,3 +173,89 @@ def _edit_json(body: bytes, change: Any) -> bytes:
     if not isinstance(parsed, dict):
         return body
     return json.dumps(change(parsed)).encode()
+
+
+class FieldNotSaved(Passthrough):
+    """A field accepted but never stored (missing from the model's `$fillable`).
+
+    Breaks: create and update keep every sent field. The field is removed from create and
+    update bodies before the server sees them, so it reads back as null (or its default).
+    """
+
+    def __init__(self, app: ASGIApp, field: str = "notes") -> None:
+        super().__init__(app)
+        self.field = field
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await read_body(receive)
+        if scope["method"] in ("POST", "PUT"):
+            body = _edit_json(body, lambda obj: {k: v for k, v in obj.items() if k != self.field})
+        await self.app(scope, replay_receive(body), send)
+
+
+class ReadOnlyFieldsIgnored(Passthrough):
+    """Read-only fields in a body (`id`, `created_at`, `total`...) silently dropped.
+
+    Breaks: a read-only field in a request body answers 422 naming it.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await read_body(receive)
+        operation = document().match(scope["method"], scope["path"])
+        if operation is not None and operation.method in ("POST", "PUT"):
+            read_only = {
+                name
+                for name, prop in document().item_properties(operation).items()
+                if prop.get("readOnly")
+            }
+            body = _edit_json(
+                body, lambda obj: {k: v for k, v in obj.items() if k not in read_only}
+            )
+        await self.app(scope, replay_receive(body), send)
+
+
+class DiscountIgnored(JsonResponseFault):
+    """Invoice totals computed without the discount.
+
+    Breaks: `total = subtotal - discount + tax_total` and `amount_due = total - amount_paid`,
+    computed by the server.
+    """
+
+    statuses = (200, 201)
+
+    def applies(self, scope: Scope) -> bool:
+        return scope["path"].startswith(f"{document().base_path}/invoices")
+
+    def edit(self, scope: Scope, document_: Any) -> None:
+        for invoice in resources(document_):
+            discount = invoice.get("discount")
+            if isinstance(discount, int) and discount and isinstance(invoice.get("total"), int):
+                invoice["total"] += discount
+                if isinstance(invoice.get("amount_due"), int):
+                    invoice["amount_due"] += discount
+
+
+class PaymentsNotRecorded(ResponseFault):
+    """Marking an invoice paid records no payment transaction (shown by hiding payments).
+
+    Breaks: moving an invoice to paid or partially paid records a payment transaction.
+    Payment transactions are left out of transaction lists and answer 404 by id.
+    """
+
+    def applies(self, scope: Scope) -> bool:
+        return scope["path"].startswith(f"{document().base_path}/transactions")
+
+    async def rewrite(self, scope: Scope, response: Captured) -> Captured:
+        if response.status != 200 or not response.is_json:
+            return response
+        body = response.json()
+        data = body.get("data")
+        if isinstance(data, dict) and data.get("type") == "payment":
+            response.status = 404
+            response.set_json({"message": "Not Found."})
+        elif isinstance(data, list):
+            kept = [t for t in data if not (isinstance(t, dict) and t.get("type") == "payment")]
+            body["meta"]["total"] -= len(data) - len(kept)
+            body["data"] = kept
+            response.set_json(body)
+        return response

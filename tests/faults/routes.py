@@ -94,11 +94,16 @@ class Document:
         return next(o for o in self.operations if o.operation_id == operation_id)
 
     def item_properties(self, operation: Operation) -> dict[str, Any]:
-        """The properties of the items a list operation answers in `data`."""
-        response = self.resolve(operation.spec["responses"]["200"])
-        schema = self.resolve(response["content"]["application/json"]["schema"])
-        items = self.resolve(self.resolve(schema["properties"]["data"])["items"])
-        return {name: self.resolve(p) for name, p in items.get("properties", {}).items()}
+        """The properties of the resource(s) the operation answers in `data`."""
+        responses = operation.spec["responses"]
+        status = next((s for s in ("200", "201") if s in responses), None)
+        response = self.resolve(responses[status]) if status else {}
+        content = response.get("content", {}).get("application/json")
+        if content is None:
+            return {}
+        data = self.resolve(self.resolve(content["schema"])["properties"]["data"])
+        item = self.resolve(data["items"]) if data.get("type") == "array" else data
+        return {name: self.resolve(p) for name, p in item.get("properties", {}).items()}
 
     def request_schema(self, operation: Operation) -> dict[str, Any] | None:
         """The schema of the operation's JSON request body (None: no body)."""
