@@ -353,3 +353,40 @@ def test_recurrence_errors(recurrence: Recurrence, fields: set[str]) -> None:
     for messages in errors.values():
         assert messages
         assert all(isinstance(message, str) and message for message in messages)
+
+
+JUMP_RULES = [
+    pytest.param(Recurrence("daily", until=date(2029, 12, 31)), id="daily"),
+    pytest.param(Recurrence("daily", interval=3, until=date(2029, 12, 31)), id="every-3-days"),
+    pytest.param(
+        Recurrence("daily", by_weekday=("SA", "SU"), interval=2, until=date(2029, 12, 31)),
+        id="daily-on-weekends-every-2-days",
+    ),
+    pytest.param(
+        Recurrence(
+            "weekly",
+            interval=3,
+            by_weekday=("MO", "WE", "SU"),
+            until=date(2029, 12, 31),
+            exclude_dates=frozenset({date(2028, 5, 3), date(2029, 1, 7)}),
+        ),
+        id="every-3-weeks-on-three-days-with-exclusions",
+    ),
+    pytest.param(Recurrence("weekly", interval=2, until=date(2029, 12, 31)), id="biweekly"),
+]
+
+
+@pytest.mark.parametrize("rule", JUMP_RULES)
+def test_far_windows_skip_ahead_without_changing_the_answer(rule: Recurrence) -> None:
+    # starts on a Thursday, off the by_weekday days of some rules, in a zone with DST
+    first = local("2026-03-26T18:45", "Europe/Paris")
+    series = OccurrenceSeries(first, first + timedelta(hours=1), "Europe/Paris", rule)
+    everything = [o.starts_at for o in series]  # no window: generated from the very start
+    assert everything[0] == first.astimezone(UTC)
+    for days in (0, 1, 5, 9, 20, 21, 22, 400, 733, 1000, 1374):
+        for hour in (0, 17, 23):
+            start = utc("2026-03-26T00:00") + timedelta(days=days, hours=hour)
+            end = start + timedelta(days=45)
+            expected = [s for s in everything if start <= s < end]
+            assert [o.starts_at for o in series.between(start, end)] == expected, (days, hour)
+            assert series.count(start, end) == len(expected)

@@ -127,8 +127,13 @@ class OccurrenceSeries:
         rule = self.recurrence
         return rule is not None and rule.count is None and rule.until is None
 
-    def _local_starts(self, until: datetime | None) -> Iterator[datetime]:
-        """Local (wall-clock) starts up to `until` (inclusive), count applied, exclusions not."""
+    def _local_starts(
+        self, until: datetime | None, not_before: datetime | None = None
+    ) -> Iterator[datetime]:
+        """Local (wall-clock) starts up to `until` (inclusive), count applied, exclusions not.
+
+        Starts long before `not_before` (a UTC instant) may be skipped without being generated.
+        """
         first = self.starts_at.astimezone(self.zone).replace(fold=0)
         rule = self.recurrence
         if rule is None:
@@ -137,17 +142,40 @@ class OccurrenceSeries:
         if rule.until is not None:
             last_day = datetime.combine(rule.until, time.max, tzinfo=self.zone)
             until = last_day if until is None else min(until, last_day)
+        dtstart = self._jump(first, not_before)
         # dtstart is wall-clock time in the event's zone, so rrule keeps that time fixed.
         generated = rrule.rrule(
             FREQUENCIES[rule.frequency],
-            dtstart=first,
+            dtstart=dtstart,
             interval=rule.interval,
             byweekday=[WEEKDAYS[name] for name in rule.by_weekday] or None,
             until=until,
             cache=False,
         )
+        if dtstart != first:
+            yield from generated  # the real start is far behind the window
+            return
         starts = itertools.chain((first,), (start for start in generated if start != first))
         yield from itertools.islice(starts, rule.count)
+
+    def _jump(self, first: datetime, not_before: datetime | None) -> datetime:
+        """A later dtstart, in phase with the rule, so a far window does not replay the past.
+
+        Only for daily and weekly rules without `count` (a count needs every earlier
+        occurrence): moving dtstart by whole periods (interval days or weeks) keeps the rule's
+        phase; it stays more than a period before the window, so nothing in it is lost.
+        """
+        rule = self.recurrence
+        if rule is None or rule.count is not None or not_before is None:
+            return first
+        if rule.frequency not in ("daily", "weekly"):
+            return first
+        period = rule.interval * (7 if rule.frequency == "weekly" else 1)
+        lead = (not_before.astimezone(self.zone).date() - first.date()).days - period - 2
+        if lead <= 0:
+            return first
+        day = first.date() + timedelta(days=lead // period * period)
+        return datetime.combine(day, first.time(), tzinfo=self.zone)
 
     def __iter__(self) -> Iterator[Occurrence]:
         return self.between()
@@ -159,6 +187,17 @@ class OccurrenceSeries:
 
         An open-ended series also stops 366 days after `start` (or after the event's start).
         """
+        return map(self._occurrence, self._instants(start, end))
+
+    def _occurrence(self, instant: datetime) -> Occurrence:
+        return Occurrence(
+            starts_at=instant,
+            ends_at=instant + self.duration,
+            local_starts_at=instant.astimezone(self.zone),
+        )
+
+    def _instants(self, start: datetime | None, end: datetime | None) -> Iterator[datetime]:
+        """UTC starts of the occurrences in the window, in order."""
         start_utc = _as_utc(start) if start is not None else None
         end_utc = _as_utc(end) if end is not None else None
         if self.open_ended:
@@ -168,7 +207,7 @@ class OccurrenceSeries:
         # a day past the window's end and let the exact UTC comparison below decide.
         until = (end_utc + timedelta(days=1)).astimezone(self.zone) if end_utc else None
         excluded = self.recurrence.exclude_dates if self.recurrence else frozenset()
-        for local in self._local_starts(until):
+        for local in self._local_starts(until, start_utc):
             if local.date() in excluded:
                 continue
             instant = local.astimezone(UTC)
@@ -176,15 +215,11 @@ class OccurrenceSeries:
                 continue
             if end_utc is not None and instant >= end_utc:
                 return
-            yield Occurrence(
-                starts_at=instant,
-                ends_at=instant + self.duration,
-                local_starts_at=instant.astimezone(self.zone),
-            )
+            yield instant
 
     def count(self, start: datetime | None = None, end: datetime | None = None) -> int:
         """How many occurrences fall in the window, without keeping them."""
-        return sum(1 for _ in self.between(start, end))
+        return sum(1 for _ in self._instants(start, end))
 
     def page(
         self,
@@ -194,4 +229,5 @@ class OccurrenceSeries:
         end: datetime | None = None,
     ) -> list[Occurrence]:
         """The `limit` occurrences after the first `offset` ones of the window."""
-        return list(itertools.islice(self.between(start, end), offset, offset + limit))
+        window = self._instants(start, end)
+        return [self._occurrence(i) for i in itertools.islice(window, offset, offset + limit)]
