@@ -520,6 +520,16 @@ def test_broken_copy_is_reported(
     assert (code, pointer) in found, sorted(found)
 
 
+def test_response_schema_examples_are_read_with_their_read_only_fields(
+    contract: Document,
+) -> None:
+    raw = copy.deepcopy(contract.raw)
+    schema, pointer = event_schema(raw)
+    del schema["example"]["id"]  # readOnly and required: a response always carries it
+    found = {(v.code, v.pointer) for v in check_document(Document(raw), ["SPEC-053"])}
+    assert ("SPEC-053", jp.join(pointer, "example")) in found
+
+
 def test_broken_reference_does_not_stop_the_other_rules(contract: Document) -> None:
     raw = copy.deepcopy(contract.raw)
     pointer = _dangling_ref(raw)

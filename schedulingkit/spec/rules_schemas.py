@@ -11,7 +11,7 @@ from schedulingkit.spec import pointer as jp
 from schedulingkit.spec import schemas
 from schedulingkit.spec.examples import ExampleValidator
 from schedulingkit.spec.loader import Document, mapping, sequence
-from schedulingkit.spec.objects import headers, media_types, parameters
+from schedulingkit.spec.objects import Located, headers, media_types, parameters
 from schedulingkit.spec.registry import Finding, Rule, registrar
 from schedulingkit.spec.rules_requests import reachable, request_schemas
 
@@ -95,14 +95,29 @@ def _has_example(document: Document, schema: Any, pointer: str, depth: int = 0) 
 @rule("SPEC-053", "Every example validates against its schema (OpenAPI 3.0: nullable, readOnly).")
 def valid_examples(document: Document) -> Iterator[Finding]:
     validator = ExampleValidator(document)
+    contexts = _example_contexts(document)
     for schema, pointer in schemas.all_schemas(document):
         if isinstance(schema, dict) and "example" in schema and "$ref" not in schema:
-            yield from validator.errors(schema["example"], jp.join(pointer, "example"), pointer)
+            at = jp.join(pointer, "example")
+            yield from validator.errors(schema["example"], at, pointer, contexts.get(pointer))
     for context in ("request", "response"):
         for media in media_types(document, context):
             yield from _object_examples(document, validator, media.node, media.pointer, context)
     for holder in (*parameters(document), *headers(document)):
         yield from _object_examples(document, validator, holder.node, holder.pointer, None)
+
+
+def _example_contexts(document: Document) -> dict[str, str]:
+    """Schemas used only in request bodies ("request": readOnly fields are errors) or only
+    in responses ("response": writeOnly fields are errors); the others are checked plainly."""
+    used: dict[str, set[str]] = {}
+    for context in ("request", "response"):
+        for media in media_types(document, context):
+            if "schema" in media.node:
+                root = Located(media.node["schema"], jp.join(media.pointer, "schema"))
+                for found in reachable(document, root):
+                    used.setdefault(found.pointer, set()).add(context)
+    return {pointer: next(iter(seen)) for pointer, seen in used.items() if len(seen) == 1}
 
 
 def _object_examples(
