@@ -17,6 +17,7 @@ from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator, allow_nullable
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker, ValidationError, validators
+from starlette.datastructures import MutableHeaders
 from starlette.types import Receive, Scope
 
 from .errors import BadRequest, ValidationFailed
@@ -212,7 +213,8 @@ class BodyValidator(JSONRequestBodyValidator):
     """JSON bodies: malformed -> 400, failing the schema -> 422 listing every field.
 
     A missing body counts as `{}`, so a POST without one lists the required fields (as
-    Laravel does) instead of failing on a technicality.
+    Laravel does) instead of failing on a technicality; where `{}` would pass (a PUT), a
+    missing body the document requires is still a 422.
     """
 
     MUTABLE_VALIDATION = True
@@ -226,9 +228,16 @@ class BodyValidator(JSONRequestBodyValidator):
                 break
             chunks.append(message.get("body", b""))
             more_body = message.get("more_body", False)
-        body = self._parse_bytes(b"".join(chunks))
-        self._validate(body)
-        return self._insert_body(receive, body=body, scope=scope)
+        raw = b"".join(chunks)
+        body = self._parse_bytes(raw)
+        self._validate(body, missing=self._required and not raw.strip())
+        receive, scope = self._insert_body(receive, body=body, scope=scope)
+        # Connexion read a body sent without Content-Type as JSON (the only media type the
+        # operation consumes); say so, or the handler would get the raw bytes instead.
+        headers = MutableHeaders(scope=scope)
+        if "content-type" not in headers:
+            headers["content-type"] = "application/json"
+        return receive, scope
 
     def _parse_bytes(self, raw: bytes) -> t.Any:
         if not raw.strip():
@@ -241,8 +250,10 @@ class BodyValidator(JSONRequestBodyValidator):
                 message="The request body is not valid JSON.",
             ) from exc
 
-    def _validate(self, body: t.Any) -> None:
+    def _validate(self, body: t.Any, *, missing: bool = False) -> None:
         errors = schema_errors(self._schema, body)
+        if missing and not errors:
+            errors = {"body": ["The request body is required."]}
         if errors:
             raise ValidationFailed(errors)
         fill_defaults(self._schema, body)
