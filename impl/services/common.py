@@ -22,7 +22,8 @@ def iso(moment: datetime | None) -> str | None:
     """RFC 3339 in UTC with `Z`, to the second (the wire format of every timestamp)."""
     if moment is None:
         return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, not strftime("%Y"): glibc writes year 347 as "347", RFC 3339 needs "0347"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def team_id_of(session: Session) -> int:
