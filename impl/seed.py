@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .services import clients, event_types, locations, taxes, workflows
+from .models.billing import Transaction
+from .models.resources import EventType
+from .services import clients, event_types, events, invoices, locations, taxes, workflows
+from .services.common import current_team
 
 EVENT_TYPES = [
     {"name": "Initial assessment", "slug": "initial-assessment", "kind": "one_on_one",
@@ -65,16 +71,23 @@ class Seeded:
     locations: list[int] = field(default_factory=list)
     workflows: list[int] = field(default_factory=list)
     taxes: list[int] = field(default_factory=list)
+    events: list[int] = field(default_factory=list)
+    invoices: list[int] = field(default_factory=list)
+    transactions: int = 0
 
     def counts(self) -> dict[str, int]:
-        return {name: len(ids) for name, ids in vars(self).items()}
+        return {
+            name: value if isinstance(value, int) else len(value)
+            for name, value in vars(self).items()
+        }
 
 
 def seed_team(session: Session) -> Seeded:
     """Create the demo data in the session's team."""
     seeded = Seeded()
     for body in EVENT_TYPES:
-        seeded.event_types.append(event_types.create_event_type(session, dict(body))["id"])
+        body = {**body, "slug": _free_slug(session, body["slug"])}  # seeding twice works
+        seeded.event_types.append(event_types.create_event_type(session, body)["id"])
     for name, email, phone, tags, tz in CLIENTS:
         body = {"name": name, "email": email, "phone": phone, "tags": tags}
         if tz:
@@ -86,7 +99,103 @@ def seed_team(session: Session) -> Seeded:
         seeded.taxes.append(taxes.create_tax(session, dict(body))["id"])
     for body in _workflows(seeded.event_types[0]):
         seeded.workflows.append(workflows.create_workflow(session, body)["id"])
+    _seed_events(session, seeded)
+    _seed_invoices(session, seeded)
+    seeded.transactions = session.scalar(select(func.count(Transaction.id))) or 0
     return seeded
+
+
+def _free_slug(session: Session, slug: str) -> str:
+    taken = set(session.scalars(select(EventType.slug).where(EventType.slug.startswith(slug))))
+    candidate, n = slug, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{slug}-{n}"
+    return candidate
+
+
+def _seed_events(session: Session, seeded: Seeded) -> None:
+    """Bookings around today, in the team's time zone: past, upcoming, recurring, cancelled."""
+    zone = ZoneInfo(current_team(session).timezone)
+    today = datetime.now(zone).date()
+    assessment, follow_up, group_class = seeded.event_types[:3]
+    clinic, phone, video = seeded.locations[:3]
+    plan = [
+        # (days from today, hour, event type, client index, location, extra fields)
+        (-14, 9, assessment, 0, clinic, {"status": "confirmed"}),
+        (-7, 10, follow_up, 0, clinic, {}),
+        (-3, 14, assessment, 1, phone, {"notes": "Prefers afternoon calls."}),
+        (1, 9, follow_up, 2, clinic, {}),
+        (1, 11, assessment, 3, video, {"status": "pending"}),
+        (2, 16, follow_up, 4, phone, {}),
+        (5, 8, assessment, 5, clinic, {"notes": "Bring previous X-rays."}),
+        (6, 18, group_class, None, clinic,
+         {"title": "Back-care class (weekly)",
+          "recurrence": {"frequency": "weekly", "count": 10,
+                         "exclude_dates": [(today + timedelta(days=6 + 21)).isoformat()]}}),
+        (3, 7, follow_up, 6, clinic,
+         {"recurrence": {"frequency": "weekly", "interval": 2, "by_weekday": ["MO", "TH"],
+                         "until": (today + timedelta(days=90)).isoformat()}}),
+        (9, 12, follow_up, 7, video, {}),
+    ]  # fmt: skip
+    for days, hour, event_type_id, client, location_id, extra in plan:
+        starts = datetime.combine(today + timedelta(days=days), time(hour), tzinfo=zone)
+        body = {
+            "event_type_id": event_type_id,
+            "client_id": seeded.clients[client] if client is not None else None,
+            "location_id": location_id,
+            "starts_at": starts.isoformat(),
+            "timezone": zone.key,
+            **extra,
+        }
+        seeded.events.append(events.create_event(session, body)["id"])
+    events.update_event(session, seeded.events[0], {"status": "completed"})
+    events.update_event(session, seeded.events[1], {"status": "completed"})
+    events.update_event(session, seeded.events[2], {"status": "no_show"})
+    events.cancel_event(session, seeded.events[5])
+
+
+def _seed_invoices(session: Session, seeded: Seeded) -> None:
+    """Invoices in every common state; paying and refunding records the transactions."""
+    vat, reduced = seeded.taxes[:2]
+
+    def create(client: int, event: int | None, items: list[dict], status: str = "sent") -> int:
+        body = {"client_id": seeded.clients[client], "items": items, "status": status}
+        if event is not None:
+            body["event_id"] = seeded.events[event]
+        return invoices.create_invoice(session, body)["id"]
+
+    assessment_line = {
+        "description": "Initial assessment (60 min)",
+        "quantity": 1,
+        "unit_amount": 9000,
+        "tax_ids": [vat],
+    }
+    follow_up_line = {
+        "description": "Follow-up session (45 min)",
+        "quantity": 1,
+        "unit_amount": 6500,
+    }
+    booklet = {"description": "Exercise booklet", "quantity": 2, "unit_amount": 1250,
+               "tax_ids": [reduced]}  # fmt: skip
+    paid = create(0, 0, [assessment_line, booklet])
+    invoices.update_invoice(
+        session, paid, {"status": "paid", "payment": {"provider": "stripe", "fee": 175,
+                                                      "provider_reference": "pi_demo_0001"}}
+    )  # fmt: skip
+    partial = create(0, 1, [follow_up_line])
+    invoices.update_invoice(
+        session, partial,
+        {"status": "partially_paid", "payment": {"amount": 3000, "provider": "card"}},
+    )  # fmt: skip
+    refunded = create(1, 2, [assessment_line])
+    invoices.update_invoice(session, refunded, {"status": "paid", "payment": {"provider": "cash"}})
+    invoices.update_invoice(session, refunded, {"status": "refunded"})
+    draft = create(2, 3, [follow_up_line, booklet], status="draft")
+    sent = create(3, None, [{**follow_up_line, "quantity": 3, "tax_ids": []}])
+    cancelled = create(4, None, [booklet])
+    invoices.update_invoice(session, cancelled, {"status": "cancelled"})
+    seeded.invoices.extend([paid, partial, refunded, draft, sent, cancelled])
 
 
 def _workflows(assessment_id: int) -> list[dict]:

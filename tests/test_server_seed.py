@@ -1,0 +1,40 @@
+"""The demo data: realistic records across all nine resources, readable through the API."""
+
+from __future__ import annotations
+
+from schedulingkit.impl.seed import seed_team
+
+
+def test_seed_fills_all_nine_resources(app, make_api):
+    api = make_api(timezone="Europe/London", currency="GBP")
+    with app.database.unit_of_work(api.team_id) as session:
+        counts = seed_team(session).counts()
+    for path, name in [
+        ("/event-types", "event_types"),
+        ("/clients", "clients"),
+        ("/locations", "locations"),
+        ("/workflows", "workflows"),
+        ("/taxes", "taxes"),
+        ("/events", "events"),
+        ("/invoices", "invoices"),
+        ("/transactions", "transactions"),
+    ]:
+        total = api.get(path).json()["meta"]["total"]
+        assert total == counts[name] >= 3, path
+    invoices = api.get("/invoices?per_page=100").json()["data"]
+    assert {"draft", "sent", "paid", "partially_paid", "refunded", "cancelled"} <= {
+        invoice["status"] for invoice in invoices
+    }
+    transactions = api.get("/transactions").json()["data"]
+    assert {"payment", "refund"} == {t["type"] for t in transactions}
+    recurring = [e for e in api.get("/events?per_page=100").json()["data"] if e["recurrence"]]
+    occurrences = api.get(f"/events/{recurring[0]['id']}/occurrences").json()
+    assert occurrences["meta"]["total"] > 1
+
+
+def test_seeding_twice_adds_a_second_set(app, make_api):
+    api = make_api()
+    for _ in range(2):
+        with app.database.unit_of_work(api.team_id) as session:
+            seed_team(session)
+    assert api.get("/clients").json()["meta"]["total"] == 24
