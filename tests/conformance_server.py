@@ -26,6 +26,7 @@ class Deployment:
     other_team_token: str
     limited_token: str
     limited_scopes: tuple[str, ...]
+    spare_tokens: tuple[str, ...]  # more tokens of the first team, with every scope
     log: Path
 
 
@@ -39,7 +40,11 @@ def _cli(env: dict[str, str], *args: str) -> str:
     """Run `schedulingkit ARGS`; its last output line (the id or token it printed)."""
     done = subprocess.run(
         ["schedulingkit", *args],
-        env=env, capture_output=True, text=True, check=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     return done.stdout.strip().splitlines()[-1].strip()
 
@@ -58,14 +63,28 @@ def reference_server(directory: Path, rate_limit: str) -> Iterator[Deployment]:
     second = _cli(env, "team", "create", "Conformance Second")
     token = _cli(env, "token", "create", "--team", first, "--name", "suite")
     other = _cli(env, "token", "create", "--team", second, "--name", "suite")
-    limited = _cli(env, "token", "create", "--team", first, "--name", "limited",
-                   "--scopes", ",".join(LIMITED_SCOPES))
+    limited = _cli(
+        env,
+        "token",
+        "create",
+        "--team",
+        first,
+        "--name",
+        "limited",
+        "--scopes",
+        ",".join(LIMITED_SCOPES),
+    )
+    spare = tuple(
+        _cli(env, "token", "create", "--team", first, "--name", f"spare{i}") for i in range(2)
+    )
     port = _free_port()
     log = directory / "server.log"
     with open(log, "wb") as output:
         process = subprocess.Popen(
             ["schedulingkit", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=output, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
     base_url = f"http://127.0.0.1:{port}/api/v1"
     try:
@@ -80,7 +99,7 @@ def reference_server(directory: Path, rate_limit: str) -> Iterator[Deployment]:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"server did not start:\n{log.read_text()}") from None
                 time.sleep(0.1)
-        yield Deployment(base_url, token, other, limited, LIMITED_SCOPES, log)
+        yield Deployment(base_url, token, other, limited, LIMITED_SCOPES, spare, log)
     finally:
         process.terminate()
         try:
