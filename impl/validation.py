@@ -91,13 +91,35 @@ def schema_errors(schema: dict, instance: t.Any, root: str = "") -> Errors:
     """Every failure of `instance` against `schema`, keyed by dotted path, in document order."""
     validator = RequestValidator(schema, format_checker=FORMAT_CHECKER)
     errors: Errors = {}
-    for error in sorted(validator.iter_errors(instance), key=_error_order):
-        path = join_path(root, *error.absolute_path)
-        for key, message in _messages(error, path):
-            bucket = errors.setdefault(key, [])
-            if message not in bucket:
-                bucket.append(message)
+    found = [
+        (key, message)
+        for error in sorted(validator.iter_errors(instance), key=_error_order)
+        for key, message in _messages(error, join_path(root, *error.absolute_path))
+    ]
+    for key, message in [*found, *text_errors(instance, root)]:
+        bucket = errors.setdefault(key, [])
+        if message not in bucket:
+            bucket.append(message)
     return errors
+
+
+# U+0000 cannot be stored in PostgreSQL text, and a lone surrogate (JSON allows "\ud800")
+# cannot be encoded as UTF-8 at all: such text is refused on every backend alike.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_errors(instance: t.Any, root: str = "") -> t.Iterator[tuple[str, str]]:
+    """Strings (values, at any depth) holding a NUL character or an unpaired surrogate."""
+    if isinstance(instance, str):
+        if _UNSTORABLE.search(instance):
+            message = "must not contain NUL characters or unpaired surrogates"
+            yield root, f"The {attribute(root)} field {message}."
+    elif isinstance(instance, dict):
+        for name, value in instance.items():
+            yield from text_errors(value, join_path(root, name))
+    elif isinstance(instance, list):
+        for index, value in enumerate(instance):
+            yield from text_errors(value, join_path(root, index))
 
 
 def _error_order(error: ValidationError) -> tuple:
