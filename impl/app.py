@@ -40,7 +40,8 @@ class TagResolver(Resolver):
 
 
 class ResponseHeadersMiddleware:
-    """Adds the headers the security check decided (rate limits) to any response, errors too."""
+    """Adds the headers the security check decided (rate limits) to any response, errors too,
+    and drops the content type Connexion puts on empty 204 responses."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -53,10 +54,12 @@ class ResponseHeadersMiddleware:
         scope[RESPONSE_HEADERS_KEY] = extra
 
         async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start" and extra:
+            if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in extra.items():
                     headers[name] = value
+                if message["status"] == 204 and "content-type" in headers:
+                    del headers["content-type"]  # no content, so no content type
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -154,3 +154,26 @@ def test_server_error_is_500_without_details(tmp_path):
     assert response.json() == {"message": "Server Error"}
     assert response.headers["X-RateLimit-Limit"] == "60"
     app.database.dispose()
+
+
+def test_strings_no_database_can_store_are_422_not_500(client, team, auth):
+    headers = {**auth(team[1]), "Content-Type": "application/json"}
+    raw = b'{"name": "Ada\\u0000", "notes": "x\\ud800", "tags": ["ok", "b\\u0000"]}'
+    response = client.post("/api/v1/clients", content=raw, headers=headers)
+    body = assert_error_shape(response, 422)
+    assert set(body["errors"]) == {"name", "notes", "tags.1"}
+
+
+def test_nul_in_a_query_parameter_is_400(client, team, auth):
+    response = client.get("/api/v1/clients?search=a%00b", headers=auth(team[1]))
+    body = assert_error_shape(response, 400)
+    assert list(body["errors"]) == ["search"]
+
+
+def test_delete_answers_204_without_a_body_or_content_type(client, team, auth):
+    created = client.post("/api/v1/taxes", json={"name": "T", "rate": "1"}, headers=auth(team[1]))
+    response = client.delete(f"/api/v1/taxes/{created.json()['data']['id']}", headers=auth(team[1]))
+    assert response.status_code == 204
+    assert response.content == b""
+    assert "content-type" not in response.headers
+    assert response.headers["X-RateLimit-Limit"]
