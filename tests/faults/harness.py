@@ -11,9 +11,11 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -96,6 +98,71 @@ class ServerFailed(RuntimeError):
     """The served process exited or never answered; the message holds its log."""
 
 
+class ForkServer:
+    """A `tests.faults.forkserver` process: serves each fault from a fork, in a second."""
+
+    def __init__(self) -> None:
+        env = {k: v for k, v in os.environ.items() if k != "SCHEDULINGKIT_REDIS_URL"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.faults.forkserver"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.lock = threading.Lock()
+
+    def spawn(self, env: dict[str, str], port: int, log: Path) -> int:
+        """Fork a uvicorn process serving with `env`; its pid."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        with self.lock:
+            request = {"env": env, "port": port, "log": str(log)}
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+            answer = self.process.stdout.readline()
+        if not answer:
+            raise ServerFailed("the fork server exited")
+        return int(json.loads(answer)["pid"])
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Served:
+    """A server process started by `served`: plain `subprocess.Popen` or a fork's pid."""
+
+    def __init__(self, process: subprocess.Popen | None = None, pid: int | None = None) -> None:
+        self.process = process
+        self.pid = process.pid if process is not None else pid
+
+    def exited(self) -> bool:
+        if self.process is not None:
+            return self.process.poll() is not None
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    def stop(self) -> None:
+        if self.exited():
+            return
+        os.kill(self.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while not self.exited():
+            if time.monotonic() > deadline:
+                os.kill(self.pid, signal.SIGKILL)
+                deadline = time.monotonic() + 10
+            time.sleep(0.05)
+
+
 @contextlib.contextmanager
 def served(
     fault: str | None,
@@ -103,43 +170,46 @@ def served(
     credentials: Credentials,
     workdir: Path,
     rate_limit: str = GENEROUS_RATE_LIMIT,
+    forks: ForkServer | None = None,
 ) -> Iterator[str]:
-    """A uvicorn process serving `fault` (None: the plain reference server); yields its base URL."""
+    """A uvicorn process serving `fault` (None: the plain reference server) on a fresh copy of
+    `template`; yields its base URL. With `forks`, the process is forked from the fork server;
+    without, it is `uvicorn tests.faults.serve:app --factory`."""
     label = fault or "baseline"
     database = workdir / f"{label}.sqlite3"
     shutil.copyfile(template, database)
     port = free_port()
     env = {
-        **os.environ,
         "SCHEDULINGKIT_DATABASE_URL": sqlite_url(database),
         "SCHEDULINGKIT_RATE_LIMIT": rate_limit,
         FAULT_VARIABLE: fault or "",
         CREDENTIALS_VARIABLE: credentials.to_json(),
     }
-    env.pop("SCHEDULINGKIT_REDIS_URL", None)
-    command = [sys.executable, "-m", "uvicorn", "tests.faults.serve:app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
     log_path = workdir / f"{label}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+    if forks is not None:
+        server = Served(pid=forks.spawn(env, port, log_path))
+    else:
+        full_env = {**os.environ, **env}
+        full_env.pop("SCHEDULINGKIT_REDIS_URL", None)
+        command = [sys.executable, "-m", "uvicorn", "tests.faults.serve:app", "--factory"]
+        command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+        with log_path.open("wb") as log:
+            server = Served(
+                subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=log, stderr=log)
+            )
     base_url = f"http://127.0.0.1:{port}/api/v1"
     try:
-        _wait_until_up(process, base_url, log_path)
+        _wait_until_up(server, base_url, log_path)
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()
 
 
-def _wait_until_up(process: subprocess.Popen, base_url: str, log_path: Path) -> None:
+def _wait_until_up(server: Served, base_url: str, log_path: Path) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ServerFailed(f"server exited ({process.returncode}):\n{log_path.read_text()}")
+        if server.exited():
+            raise ServerFailed(f"server exited:\n{log_path.read_text()}")
         try:
             httpx.get(f"{base_url}/team", timeout=1.0)
             return  # any HTTP answer (401 without a token) means it serves

@@ -7,23 +7,28 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .catalogue import FAULTS, Fault
-from .harness import Credentials, prepare_database, run_rules, served
+from .harness import Credentials, ForkServer, prepare_database, run_rules, served
 
 FAILED, PASSED = "failed", "passed"
+# Two faults at a time: while the suite waits on one server, the other computes.
+PARALLEL = 2
 
 
 @dataclass
 class Workspace:
-    """A work directory with a migrated template database and the run's credentials."""
+    """A work directory, a migrated and seeded template database, the run's credentials and
+    the fork server every served process comes from."""
 
     workdir: Path
     template: Path
     credentials: Credentials
+    forks: ForkServer | None = None
 
 
 @contextlib.contextmanager
@@ -31,7 +36,12 @@ def workspace() -> Iterator[Workspace]:
     with tempfile.TemporaryDirectory(prefix="sk-faults-") as directory:
         workdir = Path(directory)
         template = workdir / "template.sqlite3"
-        yield Workspace(workdir, template, prepare_database(template))
+        credentials = prepare_database(template)
+        forks = ForkServer()
+        try:
+            yield Workspace(workdir, template, credentials, forks)
+        finally:
+            forks.close()
 
 
 @dataclass
@@ -41,7 +51,6 @@ class Outcome:
     label: str
     statuses: dict[str, str] = field(default_factory=dict)  # rule id -> passed/failed/skipped
     details: dict[str, list[str]] = field(default_factory=dict)  # rule id -> failure details
-    durations: dict[str, float] = field(default_factory=dict)  # rule id -> seconds
     seconds: float = 0.0
 
     def status(self, rule_id: str) -> str:
@@ -50,16 +59,20 @@ class Outcome:
 
 def check(space: Workspace, fault: Fault | None, rules: Iterable[str], rate_limit: str) -> Outcome:
     """Serve `fault` (None: the plain server) and run `rules` against it."""
-    label = fault.name if fault else "baseline"
+    label = fault.name if fault else f"baseline {rate_limit}"
     started = time.monotonic()
     with served(
-        fault.name if fault else None, space.template, space.credentials, space.workdir, rate_limit
+        fault.name if fault else None,
+        space.template,
+        space.credentials,
+        space.workdir,
+        rate_limit,
+        space.forks,
     ) as base_url:
         report = run_rules(base_url, space.credentials, sorted(set(rules)))
     outcome = Outcome(label, seconds=time.monotonic() - started)
     for result in report.results:
         outcome.statuses[result.rule.id] = result.status
-        outcome.durations[result.rule.id] = result.duration
         outcome.details[result.rule.id] = [f"{f.operation}: {f.detail}" for f in result.failures]
         if result.reason:
             outcome.details[result.rule.id].append(result.reason)
@@ -69,6 +82,13 @@ def check(space: Workspace, fault: Fault | None, rules: Iterable[str], rate_limi
 def inject(space: Workspace, fault: Fault) -> Outcome:
     """The suite's verdict on the server wrapped in `fault`, for the rule meant to catch it."""
     return check(space, fault, [fault.rule], fault.rate_limit)
+
+
+def inject_all(space: Workspace, faults: Sequence[Fault]) -> dict[str, Outcome]:
+    """`inject` for every fault, `PARALLEL` at a time; fault name -> outcome."""
+    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+        outcomes = pool.map(lambda fault: inject(space, fault), faults)
+        return {fault.name: outcome for fault, outcome in zip(faults, outcomes, strict=True)}
 
 
 def baselines(space: Workspace, faults: Iterable[Fault] = FAULTS) -> list[Outcome]:

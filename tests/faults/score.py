@@ -11,7 +11,7 @@ import sys
 import time
 
 from .catalogue import FAULTS, Fault, fault_named
-from .mutation import FAILED, PASSED, Outcome, baselines, inject, workspace
+from .mutation import FAILED, PASSED, Outcome, baselines, inject_all, workspace
 
 
 def markdown(faults: list[Fault], outcomes: list[Outcome], seconds: float) -> str:
@@ -43,11 +43,11 @@ def main(argv: list[str] | None = None) -> int:
             for rule, status in outcome.statuses.items()
             if status != PASSED
         ]
-        outcomes = []
-        for fault in faults:
-            outcome = inject(space, fault)
-            print(f"{fault.name}: {fault.rule} {outcome.status(fault.rule)}", file=sys.stderr)
-            outcomes.append(outcome)
+        by_name = inject_all(space, faults)
+        outcomes = [by_name[fault.name] for fault in faults]
+    for fault, outcome in zip(faults, outcomes, strict=True):
+        verdict = outcome.status(fault.rule)
+        print(f"{fault.name}: {fault.rule} {verdict} ({outcome.seconds:.1f} s)", file=sys.stderr)
     print(markdown(faults, outcomes, time.monotonic() - started))
     for problem in problems:
         print(problem, file=sys.stderr)
