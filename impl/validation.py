@@ -122,40 +122,6 @@ def text_errors(instance: t.Any, root: str = "") -> t.Iterator[tuple[str, str]]:
             yield from text_errors(value, join_path(root, index))
 
 
-def storage_errors(instance: t.Any, root: str = "") -> Errors:
-    """Strings no database can store (a NUL character, a lone surrogate), keyed by path.
-
-    JSON allows them, PostgreSQL's text type and UTF-8 encoding do not; refusing them here
-    turns what would be a 500 into a 422/400 that names the field.
-    """
-    errors: Errors = {}
-
-    def visit(value: t.Any, path: str) -> None:
-        if isinstance(value, str):
-            if "\x00" in value or _has_surrogate(value):
-                errors.setdefault(path or "body", []).append(
-                    f"The {attribute(path)} field must not contain NUL or invalid characters."
-                )
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                visit(key, path)
-                visit(item, join_path(path, key))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                visit(item, join_path(path, index))
-
-    visit(instance, root)
-    return errors
-
-
-def _has_surrogate(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 def _error_order(error: ValidationError) -> tuple:
     return tuple(str(part) for part in error.absolute_path)
 
@@ -362,7 +328,6 @@ class QueryAndPathValidator(ParameterValidator):
                         )
                     continue
                 problems = schema_errors(param.get("schema", {}), value, name)
-                problems = problems or storage_errors(value, name)
                 for messages in problems.values():
                     errors.setdefault(name, []).extend(messages)
         if errors:
