@@ -21,6 +21,7 @@ from tests.faults import (
     resources,
     wire,
 )
+from tests.faults.catalogue import FAULTS
 from tests.faults.fakes import TeamApi, canned_app, echo_app, json_of
 
 V1 = "/api/v1"
@@ -37,6 +38,14 @@ def echoed(app, method: str, url: str, **kwargs) -> dict:
 def page(data: list, **meta) -> dict:
     defaults = {"current_page": 1, "per_page": 15, "total": len(data), "last_page": 1}
     return {"data": data, "links": {}, "meta": {**defaults, **meta}}
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda fault: fault.name)
+def test_each_fault_documents_the_contract_rule_it_breaks_and_the_rule_that_catches_it(fault):
+    doc = fault.middleware.__doc__ or ""
+    assert "Breaks:" in doc
+    caught_by = doc.split("Caught by:", 1)[-1]
+    assert fault.rule in caught_by, f"{fault.middleware.__name__} does not name {fault.rule}"
 
 
 # --- authentication and scopes -------------------------------------------------------------
@@ -397,3 +406,30 @@ def test_update_replaces_nulls_the_nullable_fields_left_out():
     assert json.loads(created) == {"name": "Ada"}
     other = echoed(app, "PUT", f"{V1}/locations/1", json={"name": "Annex"})["body"]
     assert json.loads(other) == {"name": "Annex"}
+
+
+# --- the document index the faults route by ------------------------------------------------
+
+
+def test_routes_match_documented_operations_only():
+    from tests.faults.routes import document
+
+    index = document()
+    assert len(index.operations) == 39
+    assert index.match("GET", f"{V1}/events/5/occurrences").operation_id == "listEventOccurrences"
+    assert index.match("DELETE", f"{V1}/events/5").operation_id == "cancelEvent"
+    assert index.match("PATCH", f"{V1}/events/5") is None
+    assert index.match("GET", f"{V1}/events/5/nothing") is None
+    assert index.is_known_path(f"{V1}/taxes/1")
+    assert not index.is_known_path(f"{V1}/taxes/1/x")
+
+
+def test_routes_read_filters_and_item_fields_from_the_document():
+    from tests.faults.routes import document
+
+    index = document()
+    invoices = index.operation("listInvoices")
+    assert invoices.filters()["to"] == {"op": "lt", "field": "issue_date"}
+    assert index.item_properties(invoices)["issue_date"]["format"] == "date"
+    assert "name" in (index.request_properties(index.operation("createClient")) or set())
+    assert index.request_properties(index.operation("listClients")) is None

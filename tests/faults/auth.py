@@ -15,6 +15,7 @@ class ScopeNotEnforced(Passthrough):
     Breaks: an operation's `x-scopes` are enforced (403 without them). The limited token's
     requests to `operation_ids` are re-sent with the full token of the same team, as if the
     server never compared the token's scopes with the operation's.
+    Caught by: SCOPE-001.
     """
 
     def __init__(
@@ -40,6 +41,7 @@ class NoWwwAuthenticate(ResponseFault):
     """401 answered without the `WWW-Authenticate: Bearer` challenge.
 
     Breaks: every 401 carries `WWW-Authenticate: Bearer` (RFC 6750).
+    Caught by: AUTH-001.
     """
 
     async def rewrite(self, scope: Scope, response: Captured) -> Captured:
@@ -54,6 +56,7 @@ class ValidationBeforeAuthentication(Passthrough):
     Breaks: authentication comes before validation: a request without a valid token is 401
     whatever its parameters or body. An unauthenticated request is validated as if the full
     token had sent it, and a 400/422 from that is what the caller gets.
+    Caught by: AUTH-005.
     """
 
     def __init__(self, app: ASGIApp, full_token: str) -> None:
@@ -78,6 +81,7 @@ class AnySchemeAccepted(Passthrough):
     """The token is read as the header's last word, whatever the scheme (`Token x`, `Basic x`).
 
     Breaks: only `Authorization: Bearer <token>` authenticates; any other header is 401.
+    Caught by: AUTH-002.
     """
 
     def __init__(self, app: ASGIApp, tokens: set[str]) -> None:
@@ -98,6 +102,7 @@ class SecretNotCompared(Passthrough):
     Breaks: a token authenticates only with its own secret (a revoked or guessed secret for
     a real token id is 401). A `{id}|{anything}` naming a real token's id is replaced by that
     token before the server sees it.
+    Caught by: AUTH-004.
     """
 
     def __init__(self, app: ASGIApp, tokens: set[str]) -> None:
@@ -118,6 +123,7 @@ class UnauthenticatedAs403(ResponseFault):
 
     Breaks: a missing, malformed, unknown or revoked token answers 401 (403 is only for a
     valid token without the scope).
+    Caught by: AUTH-003.
     """
 
     async def rewrite(self, scope: Scope, response: Captured) -> Captured:
@@ -133,6 +139,7 @@ class ForbiddenOperations(Passthrough):
     the wrong ability, or a wildcard `*` the ability check does not understand).
 
     Breaks: a token may call every operation whose `x-scopes` it holds.
+    Caught by: SCOPE-002 (given the limited token) and SCOPE-003 (given the `*` token).
     """
 
     def __init__(self, app: ASGIApp, token: str, operation_ids: set[str]) -> None:

@@ -26,6 +26,7 @@ class ErrorsDropped(JsonResponseFault):
     """422 answers keep their `message` but lose the `errors` object.
 
     Breaks: a 422 body lists every failing field in `errors` (dotted path -> messages).
+    Caught by: ERR-008.
     """
 
     statuses = (422,)
@@ -39,6 +40,7 @@ class FirstErrorOnly(JsonResponseFault):
     """Validation stops at the first failing field (`bail` on the whole request).
 
     Breaks: `errors` lists every failing field, not only the first.
+    Caught by: ERR-008.
     """
 
     statuses = (422,)
@@ -54,6 +56,7 @@ class ProblemDetails(ResponseFault):
     """Errors in RFC 7807 `application/problem+json` (a framework's default error handler).
 
     Breaks: every 4xx/5xx body is `{"message", "errors"?}` as `application/json`.
+    Caught by: ERR-001.
     """
 
     async def rewrite(self, scope: Scope, response: Captured) -> Captured:
@@ -73,6 +76,7 @@ class QueryErrorsAs422(ResponseFault):
     """Bad query parameters answered 422, as a form validation would (Laravel's default).
 
     Breaks: a query or path parameter that fails its schema answers 400, not 422.
+    Caught by: ERR-005.
     """
 
     async def rewrite(self, scope: Scope, response: Captured) -> Captured:
@@ -91,6 +95,7 @@ class HtmlNotFound(ResponseFault):
     """Unknown routes fall through to the web app's HTML 404 page.
 
     Breaks: unknown routes answer 404 with the JSON error shape, like every other error.
+    Caught by: ERR-002.
     """
 
     def applies(self, scope: Scope) -> bool:
@@ -106,6 +111,7 @@ class NoAllowHeader(ResponseFault):
     """405 answered without the `Allow` header.
 
     Breaks: a wrong method answers 405 with `Allow` listing the path's methods (RFC 9110).
+    Caught by: ERR-003.
     """
 
     async def rewrite(self, scope: Scope, response: Captured) -> Captured:
@@ -119,6 +125,7 @@ class MalformedJsonServerError(Passthrough):
 
     Breaks: a body that is not valid JSON answers 400 (and a 500 is never the answer to a
     client's mistake).
+    Caught by: ERR-006.
     """
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -145,6 +152,7 @@ class BracketErrorKeys(JsonResponseFault):
     """422 `errors` keys in PHP form notation (`items[0][quantity]`) instead of dotted paths.
 
     Breaks: `errors` keys are dotted field paths (`items.0.quantity`).
+    Caught by: ERR-009.
     """
 
     statuses = (422,)
@@ -164,6 +172,7 @@ class FormBodiesAccepted(Passthrough):
     """Form-encoded bodies parsed like JSON ones instead of refused with 415.
 
     Breaks: a body that is not `application/json` answers 415.
+    Caught by: ERR-007.
     """
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -181,6 +190,7 @@ class MissingRowServerError(ResponseFault):
 
     Breaks: an unknown id answers 404 with the error shape (and a 500 is never the answer to
     a client's request for something that is not there).
+    Caught by: ERR-004.
     """
 
     def applies(self, scope: Scope) -> bool:

@@ -21,6 +21,7 @@ class FilterIgnored(Passthrough):
 
     Breaks: every documented `x-filter` keeps only the items it describes. The named query
     parameter is removed from list requests before the server sees it.
+    Caught by: FILT-001.
     """
 
     def __init__(self, app: ASGIApp, parameter: str = "search") -> None:
@@ -39,6 +40,7 @@ class UnknownEnumIgnored(Passthrough):
 
     Breaks: an unknown value of an enum filter answers 400, like any parameter that fails its
     schema. Such a value is removed, so the list answers 200 unfiltered.
+    Caught by: ERR-005.
     """
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -60,6 +62,7 @@ class UpperBoundInclusive(Passthrough):
     Breaks: `lt` filters (`to`) are exclusive. The bound is moved one step later (a second
     for date-time fields, a day for date fields) before the server sees it, so an item exactly
     at the bound is kept.
+    Caught by: FILT-001.
     """
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -94,6 +97,7 @@ class SearchCaseSensitive(JsonResponseFault):
 
     Breaks: `search` is a case-insensitive substring match. Items that match only when case
     is ignored are removed from the page (and from `meta.total`).
+    Caught by: FILT-002.
     """
 
     statuses = (200,)
@@ -117,6 +121,7 @@ class ReversedOrder(JsonResponseFault):
     """Lists come in the opposite of their documented order (`desc` for `asc`).
 
     Breaks: each list's order is its `x-ordering`.
+    Caught by: PAGE-005.
     """
 
     statuses = (200,)
@@ -130,6 +135,7 @@ class InvertedRangeAccepted(Passthrough):
     """`from` after `to` is not refused: the lower bound is dropped and the list answered.
 
     Breaks: a `from` bound after the `to` bound of the same field answers 400.
+    Caught by: FILT-003.
     """
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -14,6 +14,7 @@ class OtherTeamRowById(Passthrough):
     Breaks: another team's id answers 404, exactly like an unknown id. When the viewer's
     GET/PUT/DELETE of an id answers 404, the request is re-sent as the owner of the rows, and
     the owner's answer (its row, or the effect of the write on its row) is returned.
+    Caught by: TEN-001.
     """
 
     def __init__(self, app: ASGIApp, viewer_token: str, owner_token: str) -> None:
@@ -44,6 +45,7 @@ class OtherTeamRowsInLists(Passthrough):
 
     Breaks: a token never reads another team's rows. The viewer's list pages get the owner's
     rows of the same query appended, and `meta.total` counts them.
+    Caught by: TEN-002.
     """
 
     def __init__(self, app: ASGIApp, viewer_token: str, owner_token: str) -> None:

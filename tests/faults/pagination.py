@@ -33,6 +33,7 @@ class DefaultPerPage(Passthrough):
 
     Breaks: `per_page` defaults to 15. A list request without `per_page` is served as if it
     asked for `per_page=20`; `meta.per_page` honestly says 20.
+    Caught by: PAGE-001.
     """
 
     def __init__(self, app: ASGIApp, per_page: int = 20) -> None:
@@ -50,6 +51,7 @@ class PerPageClamped(Passthrough):
     """`per_page` above the maximum is silently clamped to 100 instead of refused.
 
     Breaks: `per_page` outside 1..100 answers 400.
+    Caught by: PAGE-002.
     """
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -70,6 +72,7 @@ class TotalOffByOne(JsonResponseFault):
     """`meta.total` counts one row too many (a count query that forgets a condition).
 
     Breaks: `meta.total` is the number of items matching the filters on all pages.
+    Caught by: PAGE-004.
     """
 
     statuses = (200,)
@@ -83,6 +86,7 @@ class LastPageFloored(JsonResponseFault):
     """`meta.last_page` computed with integer division instead of rounding up.
 
     Breaks: `last_page = max(1, ceil(total / per_page))`.
+    Caught by: PAGE-003.
     """
 
     statuses = (200,)
@@ -98,6 +102,7 @@ class OffsetOffByOne(Passthrough):
 
     Breaks: walking every page yields each matching row exactly once. From page 2 on, a page
     starts with the last row of the page before it, and its own last row moves to the next.
+    Caught by: PAGE-004.
     """
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -124,6 +129,7 @@ class LinksDropQuery(JsonResponseFault):
     """Page links keep only `page` (the paginator's `withQueryString()` forgotten).
 
     Breaks: `links` are the URLs of the other pages "with the same filters" (and `per_page`).
+    Caught by: PAGE-003.
     """
 
     statuses = (200,)
@@ -147,6 +153,7 @@ class PastLastPageNotFound(ResponseFault):
     """A page past the last answers 404 instead of an empty page.
 
     Breaks: a page past the last answers 200 with `data: []` and `current_page` as asked.
+    Caught by: PAGE-006.
     """
 
     def applies(self, scope: Scope) -> bool:

@@ -14,6 +14,7 @@ class NoRetryAfter(ResponseFault):
     """429 answered without `Retry-After`.
 
     Breaks: over the limit, 429 carries `Retry-After` (seconds) and `X-RateLimit-Reset`.
+    Caught by: RATE-002.
     """
 
     async def rewrite(self, scope: Scope, response: Captured) -> Captured:
@@ -27,6 +28,7 @@ class NoRateLimitRemaining(ResponseFault):
 
     Breaks: every authenticated response carries `X-RateLimit-Limit` and
     `X-RateLimit-Remaining`.
+    Caught by: RATE-001.
     """
 
     async def rewrite(self, scope: Scope, response: Captured) -> Captured:
@@ -40,6 +42,7 @@ class PerProcessCounters:
     Breaks: the limit is per token for the whole deployment (Redis when several processes
     serve), so request `limit + 1` of a window answers 429. Each request goes to the next of
     `apps` (each with its own in-memory counters), so a token gets `len(apps)` times its limit.
+    Caught by: RATE-002.
     """
 
     def __init__(self, apps: Sequence[ASGIApp]) -> None:
@@ -58,6 +61,7 @@ class RetryAfterTooShort(ResponseFault):
 
     Breaks: `Retry-After` is the number of seconds until the window ends, so a client that
     waits that long is served again.
+    Caught by: RATE-003.
     """
 
     async def rewrite(self, scope: Scope, response: Captured) -> Captured:

@@ -42,6 +42,7 @@ class RequiredFieldDropped(JsonResponseFault):
 
     Breaks: responses match their schema (`name` is required wherever a resource has one),
     and create answers with every field it was sent.
+    Caught by: RES-001.
     """
 
     statuses = (200, 201)
@@ -59,6 +60,7 @@ class MoneyAsDecimalString(JsonResponseFault):
     """Money serialized as a decimal string (`"65.00"`), as a `decimal:2` cast does.
 
     Breaks: money is an integer number of minor units. Applies to the named money fields.
+    Caught by: RES-001.
     """
 
     statuses = (200, 201)
@@ -89,6 +91,7 @@ class DeleteSwallowed(Passthrough):
     Breaks: a DELETE other than an event's removes the row: the next GET answers 404. The
     DELETE is checked as the same path's GET (so 401/403/404 stay right), and a 204 is
     answered without the server ever seeing the DELETE.
+    Caught by: RES-003.
     """
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -111,6 +114,7 @@ class CancelDeletesEvent(ResponseFault):
     """Cancelling an event answers 204 with no body, like the other DELETEs.
 
     Breaks: `DELETE /events/{id}` cancels: 200 with the event, its status `cancelled`.
+    Caught by: RES-003.
     """
 
     def applies(self, scope: Scope) -> bool:
@@ -128,6 +132,7 @@ class UnknownFieldsAccepted(Passthrough):
     """Unknown body fields silently dropped (`$request->only(...)`) instead of refused.
 
     Breaks: unknown body fields are rejected with 422, so typos never pass silently.
+    Caught by: RES-004.
     """
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -144,6 +149,7 @@ class UpdateReplaces(Passthrough):
 
     Breaks: `PUT` is a partial update; fields left out keep their values. Applies to the
     named update operations (one controller's bug, not the framework's).
+    Caught by: RES-002.
     """
 
     def __init__(self, app: ASGIApp, operation_ids: Collection[str]) -> None:
@@ -180,6 +186,7 @@ class FieldNotSaved(Passthrough):
 
     Breaks: create and update keep every sent field. The field is removed from create and
     update bodies before the server sees them, so it reads back as null (or its default).
+    Caught by: RES-001.
     """
 
     def __init__(self, app: ASGIApp, field: str = "notes") -> None:
@@ -197,6 +204,7 @@ class ReadOnlyFieldsIgnored(Passthrough):
     """Read-only fields in a body (`id`, `created_at`, `total`...) silently dropped.
 
     Breaks: a read-only field in a request body answers 422 naming it.
+    Caught by: RES-005.
     """
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -219,6 +227,7 @@ class DiscountIgnored(JsonResponseFault):
 
     Breaks: `total = subtotal - discount + tax_total` and `amount_due = total - amount_paid`,
     computed by the server.
+    Caught by: RES-007.
     """
 
     statuses = (200, 201)
@@ -240,6 +249,7 @@ class PaymentsNotRecorded(ResponseFault):
 
     Breaks: moving an invoice to paid or partially paid records a payment transaction.
     Payment transactions are left out of transaction lists and answer 404 by id.
+    Caught by: RES-008.
     """
 
     def applies(self, scope: Scope) -> bool:

@@ -47,7 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         outcomes = [by_name[fault.name] for fault in faults]
     for fault, outcome in zip(faults, outcomes, strict=True):
         verdict = outcome.status(fault.rule)
-        print(f"{fault.name}: {fault.rule} {verdict} ({outcome.seconds:.1f} s)", file=sys.stderr)
+        first = (outcome.details.get(fault.rule) or [""])[0][:200]
+        print(
+            f"{fault.name}: {fault.rule} {verdict} ({outcome.seconds:.1f} s) {first}",
+            file=sys.stderr,
+        )
     print(markdown(faults, outcomes, time.monotonic() - started))
     for problem in problems:
         print(problem, file=sys.stderr)

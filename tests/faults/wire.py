@@ -16,6 +16,7 @@ class JsonAsHtml(ResponseFault):
     """Successful JSON bodies labelled `text/html` (a response built without its header).
 
     Breaks: every response is `application/json`.
+    Caught by: WIRE-001.
     """
 
     async def rewrite(self, scope: Scope, response: Captured) -> Captured:
@@ -28,6 +29,7 @@ class TimestampsWithOffset(JsonResponseFault):
     """Timestamps written `+00:00` (`toIso8601String()`) instead of `Z`.
 
     Breaks: timestamps are RFC 3339 in UTC written with `Z` (`2026-03-02T09:15:00Z`).
+    Caught by: WIRE-002.
     """
 
     statuses = (200, 201)
