@@ -4,28 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pytest
-import yaml
-from schedulingkit.openapi import document_path
-
-
-def _date_bounds_routable() -> bool:
-    """Whether Connexion can parse the `from`/`to` query parameters of the document.
-
-    Connexion 3.3 reads `schema["type"]` of every query parameter; `DateOrDateTime` (an
-    `anyOf` of two string formats) needs a top-level `type: string` for that (reported to the
-    lead). Until the document has it, every request carrying `from`/`to` fails in Connexion.
-    """
-    raw = yaml.safe_load(document_path().read_text(encoding="utf-8"))
-    return raw["components"]["schemas"]["DateOrDateTime"].get("type") == "string"
-
-
-needs_date_bounds = pytest.mark.xfail(
-    not _date_bounds_routable(),
-    reason="openapi: components/schemas/DateOrDateTime needs `type: string` for Connexion",
-    strict=True,
-)
-
 
 def instant(text: str) -> datetime:
     """An RFC 3339 date-time (as answered, `Z` suffix) as an aware datetime."""
