@@ -1,12 +1,14 @@
 """A fork server for uvicorn processes: import the server once, fork one process per fault.
 
 Starting Python and importing Connexion, SQLAlchemy and the reference server costs seconds
-per process; a mutation run starts one process per fault. This process imports all of it
-once, then, for each request read from stdin, forks a child that serves
-`tests.faults.serve:app` with uvicorn, exactly as `uvicorn tests.faults.serve:app --factory`
-would. The child's pid goes back on stdout; whoever asked stops it by that pid.
+per process, and a mutation run starts one process per fault. This process imports all of it
+once; for each request read from stdin it forks a child that binds a free port, writes the
+port to `port_file` and serves `tests.faults.serve:app` with uvicorn, as
+`uvicorn tests.faults.serve:app --factory` would. The child's pid goes back on stdout; whoever
+asked stops the child by that pid. Binding in the child leaves no window in which another
+process could take the port.
 
-Protocol (one JSON object per line): in `{"env": {...}, "port": 8123, "log": "/path"}`,
+Protocol, one JSON object per line: in `{"env": {...}, "port_file": "...", "log": "..."}`,
 out `{"pid": 4242}`.
 """
 
@@ -15,13 +17,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sys
 
 import tests.faults.serve  # noqa: F401 - imported before forking, so children start fast
 
 
 def serve_in_child(request: dict) -> None:
-    """Runs in the forked child: never returns."""
+    """Runs in the forked child; never returns."""
     status = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -29,18 +32,22 @@ def serve_in_child(request: dict) -> None:
         os.dup2(log, 1)
         os.dup2(log, 2)
         os.environ.update(request["env"])
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.bind(("127.0.0.1", 0))
+        _write_atomically(request["port_file"], str(listener.getsockname()[1]))
         import uvicorn
 
-        uvicorn.run(
-            "tests.faults.serve:app",
-            factory=True,
-            host="127.0.0.1",
-            port=request["port"],
-            log_level="warning",
-        )
+        config = uvicorn.Config("tests.faults.serve:app", factory=True, log_level="warning")
+        uvicorn.Server(config).run(sockets=[listener])
         status = 0
     finally:
         os._exit(status)
+
+
+def _write_atomically(path: str, text: str) -> None:
+    with open(f"{path}.tmp", "w") as handle:
+        handle.write(text)
+    os.replace(f"{path}.tmp", path)
 
 
 def main() -> None:

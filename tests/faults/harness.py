@@ -1,8 +1,9 @@
 """Serve the reference server (wrapped in a fault, or not) in a real uvicorn process, and run
 the conformance suite against it through its Python entry point.
 
-One SQLite file is migrated and given two teams and three tokens once; each served process
-gets a fresh copy of it, so no fault sees what another one left behind.
+One SQLite file is migrated and given two seeded teams and three tokens once; each served
+process (forked from `forkserver`) gets a fresh copy of it, so no fault sees what another one
+left behind.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -88,12 +89,6 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class ServerFailed(RuntimeError):
     """The served process exited or never answered; the message holds its log."""
 
@@ -113,11 +108,11 @@ class ForkServer:
         )
         self.lock = threading.Lock()
 
-    def spawn(self, env: dict[str, str], port: int, log: Path) -> int:
+    def spawn(self, env: dict[str, str], port_file: Path, log: Path) -> int:
         """Fork a uvicorn process serving with `env`; its pid."""
         assert self.process.stdin is not None and self.process.stdout is not None
+        request = {"env": env, "port_file": str(port_file), "log": str(log)}
         with self.lock:
-            request = {"env": env, "port": port, "log": str(log)}
             self.process.stdin.write(json.dumps(request) + "\n")
             self.process.stdin.flush()
             answer = self.process.stdout.readline()
@@ -136,15 +131,13 @@ class ForkServer:
 
 
 class Served:
-    """A server process started by `served`: plain `subprocess.Popen` or a fork's pid."""
+    """A forked server process, known by its pid (the fork server reaps it)."""
 
-    def __init__(self, process: subprocess.Popen | None = None, pid: int | None = None) -> None:
-        self.process = process
-        self.pid = process.pid if process is not None else pid
+    def __init__(self, pid: int, log: Path) -> None:
+        self.pid = pid
+        self.log = log
 
     def exited(self) -> bool:
-        if self.process is not None:
-            return self.process.poll() is not None
         try:
             os.kill(self.pid, 0)
         except ProcessLookupError:
@@ -162,6 +155,10 @@ class Served:
                 deadline = time.monotonic() + 10
             time.sleep(0.05)
 
+    def failure(self, what: str) -> ServerFailed:
+        log = self.log.read_text() if self.log.exists() else ""
+        return ServerFailed(f"{what}:\n{log}")
+
 
 @contextlib.contextmanager
 def served(
@@ -169,53 +166,53 @@ def served(
     template: Path,
     credentials: Credentials,
     workdir: Path,
+    forks: ForkServer,
     rate_limit: str = GENEROUS_RATE_LIMIT,
-    forks: ForkServer | None = None,
 ) -> Iterator[str]:
     """A uvicorn process serving `fault` (None: the plain reference server) on a fresh copy of
-    `template`; yields its base URL. With `forks`, the process is forked from the fork server;
-    without, it is `uvicorn tests.faults.serve:app --factory`."""
-    label = fault or "baseline"
+    `template`, forked from `forks`; yields its base URL."""
+    label = fault or "baseline-" + re.sub(r"\W+", "-", rate_limit)
     database = workdir / f"{label}.sqlite3"
     shutil.copyfile(template, database)
-    port = free_port()
     env = {
         "SCHEDULINGKIT_DATABASE_URL": sqlite_url(database),
         "SCHEDULINGKIT_RATE_LIMIT": rate_limit,
         FAULT_VARIABLE: fault or "",
         CREDENTIALS_VARIABLE: credentials.to_json(),
     }
-    log_path = workdir / f"{label}.log"
-    if forks is not None:
-        server = Served(pid=forks.spawn(env, port, log_path))
-    else:
-        full_env = {**os.environ, **env}
-        full_env.pop("SCHEDULINGKIT_REDIS_URL", None)
-        command = [sys.executable, "-m", "uvicorn", "tests.faults.serve:app", "--factory"]
-        command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-        with log_path.open("wb") as log:
-            server = Served(
-                subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=log, stderr=log)
-            )
-    base_url = f"http://127.0.0.1:{port}/api/v1"
+    port_file = workdir / f"{label}.port"
+    port_file.unlink(missing_ok=True)
+    server = Served(forks.spawn(env, port_file, workdir / f"{label}.log"), workdir / f"{label}.log")
     try:
-        _wait_until_up(server, base_url, log_path)
+        base_url = f"http://127.0.0.1:{_port(server, port_file)}/api/v1"
+        _wait_until_up(server, base_url)
         yield base_url
     finally:
         server.stop()
 
 
-def _wait_until_up(server: Served, base_url: str, log_path: Path) -> None:
+def _port(server: Served, port_file: Path) -> int:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not port_file.exists():
+        if server.exited():
+            raise server.failure("the server exited before binding a port")
+        if time.monotonic() > deadline:
+            raise server.failure(f"no port bound in {STARTUP_SECONDS}s")
+        time.sleep(0.02)
+    return int(port_file.read_text())
+
+
+def _wait_until_up(server: Served, base_url: str) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.exited():
-            raise ServerFailed(f"server exited:\n{log_path.read_text()}")
+            raise server.failure("the server exited")
         try:
             httpx.get(f"{base_url}/team", timeout=1.0)
             return  # any HTTP answer (401 without a token) means it serves
         except httpx.TransportError:
-            time.sleep(0.1)
-    raise ServerFailed(f"server did not answer in {STARTUP_SECONDS}s:\n{log_path.read_text()}")
+            time.sleep(0.05)
+    raise server.failure(f"the server did not answer in {STARTUP_SECONDS}s")
 
 
 def run_rules(

@@ -28,7 +28,7 @@ class Workspace:
     workdir: Path
     template: Path
     credentials: Credentials
-    forks: ForkServer | None = None
+    forks: ForkServer
 
 
 @contextlib.contextmanager
@@ -66,8 +66,8 @@ def check(space: Workspace, fault: Fault | None, rules: Iterable[str], rate_limi
         space.template,
         space.credentials,
         space.workdir,
-        rate_limit,
         space.forks,
+        rate_limit,
     ) as base_url:
         report = run_rules(base_url, space.credentials, sorted(set(rules)))
     outcome = Outcome(label, seconds=time.monotonic() - started)
