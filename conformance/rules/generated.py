@@ -20,6 +20,7 @@ and the team is restored after `PUT /team`.
 from __future__ import annotations
 
 import re
+import tempfile
 from contextlib import suppress
 from typing import Any
 
@@ -54,7 +55,9 @@ def _hooks_registered() -> None:
 def schemathesis_config(max_examples: int, seed: int | None) -> dict[str, Any]:
     config: dict[str, Any] = {
         "rate-limit": "auto",
-        "generation": {"max-examples": max_examples, "allow-x00": False},
+        # nothing written to the working directory: no example database, no cache
+        "generation": {"max-examples": max_examples, "allow-x00": False, "database": "none"},
+        "cache": {"enabled": False},
         "phases": {
             "examples": {"enabled": True, "fill-missing": True},
             "coverage": {"enabled": True, "unexpected-methods": ["PATCH", "TRACE"]},
@@ -240,6 +243,7 @@ def _collect(
 
 def _run_schemathesis(ctx: RuleContext) -> dict[str, list[tuple[str, str, str]]]:
     import schemathesis
+    from hypothesis import configuration
     from schemathesis.config import SchemathesisConfig
     from schemathesis.engine import events, from_schema
 
@@ -289,6 +293,8 @@ def _run_schemathesis(ctx: RuleContext) -> dict[str, list[tuple[str, str, str]]]
     counts: dict[str, int] = dict.fromkeys(found, 0)
     notes = state.cache.setdefault("notes", [])
     _ACTIVE["guard"] = guard
+    scratch = tempfile.TemporaryDirectory(prefix="sk-conformance-")
+    configuration.set_hypothesis_home_dir(scratch.name)  # keep .hypothesis/ out of the cwd
     try:
         for event in from_schema(schema).execute():
             if isinstance(event, events.ScenarioFinished):
@@ -298,6 +304,8 @@ def _run_schemathesis(ctx: RuleContext) -> dict[str, list[tuple[str, str, str]]]
             elif isinstance(event, events.FatalError):
                 notes.append(f"Schemathesis stopped: {event.exception}")
     finally:
+        configuration.set_hypothesis_home_dir(None)
+        scratch.cleanup()
         _ACTIVE.pop("guard", None)
         if team_before and not ctx.config.read_only:
             editable = {
