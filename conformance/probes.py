@@ -35,6 +35,12 @@ class Walk:
     items: list[dict[str, Any]] = field(default_factory=list)
     complete: bool = True  # False when MAX_WALK_PAGES stopped the walk
     total: int | None = None
+    totals: set[int | None] = field(default_factory=set)  # meta.total of every page
+
+    @property
+    def stable(self) -> bool:
+        """The list did not change during the walk (someone else may be writing to it)."""
+        return len(self.totals) <= 1
 
 
 def walk(
@@ -66,6 +72,7 @@ def walk(
         result.items += [i for i in body["data"] if isinstance(i, dict)]
         meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
         result.total = meta.get("total") if isinstance(meta.get("total"), int) else None
+        result.totals.add(result.total)
         last = meta.get("last_page") if isinstance(meta.get("last_page"), int) else page
         if page >= last:
             return result
