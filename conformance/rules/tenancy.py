@@ -87,3 +87,63 @@ def lists_are_separate(ctx: RuleContext) -> None:
                 f"(query {params})",
                 result.pages[-1],
             )
+
+
+def referenced_collection(field_name: str) -> str:
+    """`event_type_id` -> `/event-types`: the collection a reference field names."""
+    return "/" + field_name.removesuffix("_id").replace("_", "-") + "s"
+
+
+@rule(
+    "TEN-003",
+    "A body that refers to another team's records (event_type_id, client_id, ...) answers 422 "
+    "naming every such field, and creates nothing",
+    clause=CLAUSE + "; #/components/schemas/InvoiceCreate (own records only)",
+    severity=CRITICAL,
+    needs=[WRITE, OTHER_TEAM],
+)
+def foreign_references_rejected(ctx: RuleContext) -> None:
+    fixtures = ctx.fixtures
+    tried = False
+    for op in ctx.contract.operations:
+        if op.method != "POST" or not fixtures.records(op.path):
+            continue
+
+        def references(body: dict) -> list[str]:
+            return [
+                name
+                for name, value in body.items()
+                if name.endswith("_id") and fixtures.owns(referenced_collection(name), value)
+            ]
+
+        body = dict(
+            max((r.body for r in fixtures.records(op.path)), key=lambda b: len(references(b)))
+        )
+        refs = references(body)
+        if not refs:
+            continue
+        tried = True
+        for key in ("slug", "name", "title"):
+            if isinstance(body.get(key), str):
+                body[key] += "-other-team"
+        exchange = ctx.other.post(op.path, body, operation=op.label)
+        if exchange.status == 201 and isinstance(exchange.data, dict):
+            _remove_as_other_team(ctx, op.path, exchange.data.get("id"))
+        ctx.checked()
+        for problem in validation_problems(exchange, 422, refs):
+            ctx.fail(
+                op.label,
+                f"the second team referring to the first team's {refs}: {problem}",
+                exchange,
+            )
+    if not tried:
+        ctx.skip("no fixture body refers to other records")
+
+
+def _remove_as_other_team(ctx: RuleContext, collection: str, record_id: object) -> None:
+    """Undo what a deployment that ignored tenancy created in the second team."""
+    path = f"{collection}/{record_id}"
+    if ctx.contract.find("DELETE", f"{collection}/{{id}}") is not None:
+        ctx.other.delete(path)
+    elif ctx.contract.find("PUT", f"{collection}/{{id}}") is not None:
+        ctx.other.put(path, {"status": "cancelled"})
