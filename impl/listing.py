@@ -128,7 +128,7 @@ def _bound_value(column: ColumnElement, raw: str, param: str) -> date | datetime
         else:
             day = date.fromisoformat(raw)
             instant = datetime.combine(day, time(0), tzinfo=UTC)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # OverflowError: outside years 1-9999 in UTC
         message = f"The {param} field must be a valid date or date-time."
         raise BadRequest({param: [message]}) from exc
     kind = _sql_type(column)
