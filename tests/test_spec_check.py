@@ -201,6 +201,13 @@ def _string_id(raw: dict[str, Any]) -> str:
     return op_pointer("/events/{id}", "get", "parameters", 0, "schema")
 
 
+@case("SPEC-016")
+def _untyped_parameter(raw: dict[str, Any]) -> str:
+    parameter, pointer = filter_parameter(raw, "search")
+    parameter["schema"] = {"anyOf": [{"type": "string", "maxLength": 100}]}
+    return jp.join(pointer, "schema", "type")
+
+
 @case("SPEC-020")
 def _created_on_get(raw: dict[str, Any]) -> str:
     responses = op(raw, "/team", "get")["responses"]

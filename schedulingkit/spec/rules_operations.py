@@ -98,3 +98,15 @@ def path_ids(document: Document) -> Iterator[Finding]:
                     jp.join(parameter.pointer, "schema"),
                     f"path parameter {name!r} must be integer, minimum 1",
                 )
+
+
+@rule("SPEC-016", "Every parameter's schema has a top-level type (Connexion parses values by it).")
+def parameter_types(document: Document) -> Iterator[Finding]:
+    for operation in operations(document):
+        for parameter in operation_parameters(document, operation).values():
+            raw = parameter.node.get("schema")
+            if not isinstance(raw, dict):
+                continue  # SPEC-001: a parameter needs a schema
+            schema, pointer = document.deref(raw, jp.join(parameter.pointer, "schema"))
+            if isinstance(schema, dict) and "type" not in schema:
+                yield jp.join(pointer, "type"), "Connexion 3.3 parses parameters by schema.type"
