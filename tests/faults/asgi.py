@@ -7,7 +7,7 @@ JSON documents; nothing streams).
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -149,9 +149,6 @@ def with_query(scope: Scope, params: Iterable[tuple[str, str]]) -> Scope:
 
 def bearer(token: str) -> str:
     return f"Bearer {token}"
-
-
-Rewrite = Callable[[Scope, Captured], Awaitable[Captured] | Captured]
 
 
 class Passthrough:

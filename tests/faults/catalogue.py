@@ -32,11 +32,13 @@ class Fault:
     build: Builder
     middleware: type
     rate_limit: str = GENEROUS_RATE_LIMIT
+    what: str = ""  # what the deployment gets wrong, when the middleware's docstring is general
 
     @property
     def summary(self) -> str:
-        """The first line of the middleware's docstring: what the deployment gets wrong."""
-        return (inspect.getdoc(self.middleware) or "").splitlines()[0]
+        """What the deployment gets wrong: `what`, or the middleware docstring's first paragraph."""
+        first = self.what or (inspect.getdoc(self.middleware) or "").split("\n\n", 1)[0]
+        return " ".join(first.split())
 
 
 def wrap(middleware: type, *args: object) -> Builder:
@@ -52,10 +54,12 @@ def with_tokens(middleware: type, *names: str, **kwargs: object) -> Builder:
 
 
 def several_processes(count: int) -> Builder:
+    """`count` reference servers behind one round-robin (each with its own counters)."""
     return lambda make, _credentials: ratelimit.PerProcessCounters([make() for _ in range(count)])
 
 
 def all_tokens(credentials: Credentials) -> set[str]:
+    """Every real token of the run (faults that recognize a token by its id or its text)."""
     return {credentials.token, credentials.other_team_token, credentials.limited_token}
 
 
@@ -100,12 +104,16 @@ FAULTS: tuple[Fault, ...] = (
         "SCOPE-002",
         with_tokens(auth.ForbiddenOperations, "limited_token", operation_ids={"listClients"}),
         auth.ForbiddenOperations,
+        what="`GET /clients` refuses a token holding `clients:read` (the route was given the "
+        "wrong ability).",
     ),
     Fault(
         "wildcard-not-honored",
         "SCOPE-003",
         with_tokens(auth.ForbiddenOperations, "token", operation_ids={"getTransaction"}),
         auth.ForbiddenOperations,
+        what="`GET /transactions/{id}` refuses the `*` token (an ability check that does not "
+        "understand the wildcard).",
     ),
     # errors
     Fault("problem-json", "ERR-001", wrap(errors.ProblemDetails), errors.ProblemDetails),
