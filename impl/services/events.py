@@ -178,7 +178,11 @@ def _instant(rules: Rules, field: str, raw: str) -> datetime | None:
     if moment is None or moment.tzinfo is None:
         rules.fail(field, f"The {field} field must be a valid date-time with a time zone offset.")
         return None
-    return moment.astimezone(UTC).replace(microsecond=0)
+    try:
+        return moment.astimezone(UTC).replace(microsecond=0)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+        rules.fail(field, f"The {field} field must be between years 1 and 9999 in UTC.")
+        return None
 
 
 def _apply(session: Session, row: Event, body: dict[str, Any], *, creating: bool) -> None:
@@ -203,7 +207,10 @@ def _apply(session: Session, row: Event, body: dict[str, Any], *, creating: bool
     ends_at = _instant(rules, "ends_at", body["ends_at"]) if "ends_at" in body else None
     starts_at = starts_at or row.starts_at
     if ends_at is None and creating and event_type is not None and starts_at is not None:
-        ends_at = starts_at + timedelta(minutes=event_type.duration_minutes)
+        try:
+            ends_at = starts_at + timedelta(minutes=event_type.duration_minutes)
+        except OverflowError:  # would end after 9999-12-31
+            rules.fail("starts_at", "The starts_at field must leave room for the event's end.")
     ends_at = ends_at or row.ends_at
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         rules.fail("ends_at", "The ends_at field must be a date after starts_at.")
