@@ -22,6 +22,7 @@ list of its occurrences is always finite.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -41,6 +42,14 @@ WEEKDAYS: dict[str, int] = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5
 
 # How far after the window's start (or the event's start) an open-ended series is listed.
 OPEN_ENDED_HORIZON = timedelta(days=366)
+
+# Window ends are capped here: a day later, in any zone, is still inside datetime's range.
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
+def _later(moment: datetime, delta: timedelta) -> datetime:
+    """`moment + delta`, capped at LATEST (a window ending at 9999-12-31 overflowed: 500)."""
+    return moment + delta if moment <= LATEST - delta else LATEST
 
 
 @dataclass(frozen=True)
@@ -201,11 +210,11 @@ class OccurrenceSeries:
         start_utc = _as_utc(start) if start is not None else None
         end_utc = _as_utc(end) if end is not None else None
         if self.open_ended:
-            horizon = (start_utc or self.starts_at) + self.horizon
+            horizon = _later(start_utc or self.starts_at, self.horizon)
             end_utc = horizon if end_utc is None else min(end_utc, horizon)
         # rrule compares naive wall-clock times, which a DST fold can misorder: stop generating
         # a day past the window's end and let the exact UTC comparison below decide.
-        until = (end_utc + timedelta(days=1)).astimezone(self.zone) if end_utc else None
+        until = _later(end_utc, timedelta(days=1)).astimezone(self.zone) if end_utc else None
         excluded = self.recurrence.exclude_dates if self.recurrence else frozenset()
         for local in self._local_starts(until, start_utc):
             if local.date() in excluded:
@@ -218,8 +227,78 @@ class OccurrenceSeries:
             yield instant
 
     def count(self, start: datetime | None = None, end: datetime | None = None) -> int:
-        """How many occurrences fall in the window, without keeping them."""
-        return sum(1 for _ in self._instants(start, end))
+        """How many occurrences fall in the window, without keeping them.
+
+        A long window of a daily or weekly series ending on `until` is counted by its period
+        (the same number of occurrences in every `cycle` of days) instead of one by one;
+        only its two ends are generated.
+        """
+        split = self._periodic_split(start, end)
+        if split is None:
+            return sum(1 for _ in self._instants(start, end))
+        first_day, last_day, left_end, right_start = split
+        left = sum(1 for _ in self._instants(start, left_end))
+        right = sum(1 for _ in self._instants(right_start, end))
+        return left + self._count_days(first_day, last_day) + right
+
+    def _cycle(self) -> int:
+        """Days after which the pattern of occurrence dates repeats (daily or weekly rules)."""
+        rule = self.recurrence
+        assert rule is not None
+        if rule.frequency == "weekly":
+            return 7 * rule.interval
+        return math.lcm(rule.interval, 7) if rule.by_weekday else rule.interval
+
+    def _periodic_split(
+        self, start: datetime | None, end: datetime | None
+    ) -> tuple[date, date, datetime, datetime] | None:
+        """Whole local days [first_day, last_day) strictly inside the window, with the UTC
+        instants where they begin and end; None when counting one by one is as cheap."""
+        rule = self.recurrence
+        if rule is None or rule.until is None or rule.frequency not in ("daily", "weekly"):
+            return None
+        first = self.starts_at.astimezone(self.zone).date()
+        from_day = start.astimezone(self.zone).date() if start is not None else first
+        to_day = end.astimezone(self.zone).date() if end is not None else rule.until
+        first_day = max(from_day, first) + timedelta(days=1)
+        last_day = min(to_day, rule.until + timedelta(days=1))
+        if (last_day - first_day).days < 4 * self._cycle():
+            return None
+
+        def midnight(day: date) -> datetime:
+            return datetime.combine(day, time(0), tzinfo=self.zone).astimezone(UTC)
+
+        return first_day, last_day, midnight(first_day), midnight(last_day)
+
+    def _is_occurrence_day(self, day: date) -> bool:
+        """Whether the rule puts an occurrence on this local day (after the first one)."""
+        rule = self.recurrence
+        assert rule is not None
+        first = self.starts_at.astimezone(self.zone).date()
+        weekdays = {WEEKDAYS[name] for name in rule.by_weekday}
+        if rule.frequency == "daily":
+            in_step = (day - first).days % rule.interval == 0
+            return in_step and (not weekdays or day.weekday() in weekdays)
+        week = (day - timedelta(days=day.weekday()) - first + timedelta(days=first.weekday())).days
+        return (week // 7) % rule.interval == 0 and day.weekday() in (weekdays or {first.weekday()})
+
+    def _count_days(self, first_day: date, last_day: date) -> int:
+        """Occurrences on the local days [first_day, last_day), exclusions removed."""
+        cycle = self._cycle()
+        per_cycle = sum(
+            self._is_occurrence_day(first_day + timedelta(days=i)) for i in range(cycle)
+        )
+        cycles, rest = divmod((last_day - first_day).days, cycle)
+        tail_start = first_day + timedelta(days=cycles * cycle)
+        total = cycles * (per_cycle + 1) + sum(
+            self._is_occurrence_day(tail_start + timedelta(days=i)) for i in range(rest)
+        )
+        assert self.recurrence is not None
+        return total - sum(
+            1
+            for day in self.recurrence.exclude_dates
+            if first_day <= day < last_day and self._is_occurrence_day(day)
+        )
 
     def page(
         self,
