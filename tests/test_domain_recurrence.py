@@ -390,3 +390,38 @@ def test_far_windows_skip_ahead_without_changing_the_answer(rule: Recurrence) ->
             expected = [s for s in everything if start <= s < end]
             assert [o.starts_at for o in series.between(start, end)] == expected, (days, hour)
             assert series.count(start, end) == len(expected)
+
+
+PERIODIC_RULES = [
+    pytest.param("daily", 1, (), "Europe/Paris", id="daily-paris"),
+    pytest.param("daily", 3, (), "America/Havana", id="every-3-days-havana-midnight-dst"),
+    pytest.param("daily", 2, ("SA", "SU", "WE"), "America/New_York", id="daily-every-2-on-days"),
+    pytest.param("weekly", 1, (), "Australia/Lord_Howe", id="weekly-half-hour-dst"),
+    pytest.param("weekly", 3, ("MO", "WE", "SU"), "Europe/Paris", id="every-3-weeks-3-days"),
+    pytest.param("weekly", 2, ("TH",), "UTC", id="biweekly-off-the-start-day"),
+]
+
+
+@pytest.mark.parametrize(("frequency", "interval", "weekdays", "zone"), PERIODIC_RULES)
+def test_long_windows_are_counted_by_period_exactly(
+    frequency: str, interval: int, weekdays: tuple[str, ...], zone: str
+) -> None:
+    first = local("2026-03-26T00:30", zone)  # a Thursday, just after midnight
+    rule = Recurrence(
+        frequency,
+        interval=interval,
+        by_weekday=weekdays,
+        until=date(2031, 6, 30),
+        exclude_dates=frozenset({date(2027, 1, 1), date(2028, 2, 29), date(2029, 7, 4)}),
+    )
+    series = OccurrenceSeries(first, first + timedelta(minutes=45), zone, rule)
+    windows = [(None, None)]
+    for start_days, length in [(0, 4000), (3, 900), (200, 1500), (-30, 2000), (1800, 900)]:
+        for hour in (0, 5, 23):
+            start = utc("2026-03-26T00:00") + timedelta(days=start_days, hours=hour)
+            windows.append((start, start + timedelta(days=length, hours=hour)))
+            windows.append((start, None))
+            windows.append((None, start + timedelta(days=length)))
+    for start, end in windows:
+        one_by_one = sum(1 for _ in series.between(start, end))
+        assert series.count(start, end) == one_by_one, (start, end)

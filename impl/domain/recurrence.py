@@ -290,7 +290,7 @@ class OccurrenceSeries:
         )
         cycles, rest = divmod((last_day - first_day).days, cycle)
         tail_start = first_day + timedelta(days=cycles * cycle)
-        total = cycles * (per_cycle + 1) + sum(
+        total = cycles * per_cycle + sum(
             self._is_occurrence_day(tail_start + timedelta(days=i)) for i in range(rest)
         )
         assert self.recurrence is not None
