@@ -19,7 +19,6 @@ and the team is restored after `PUT /team`.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from contextlib import suppress
 from typing import Any
@@ -30,6 +29,8 @@ from schedulingkit.conformance.checks import as_instant
 from schedulingkit.conformance.client import Exchange
 from schedulingkit.conformance.context import RuleContext, SuiteState
 from schedulingkit.conformance.fixtures import Created
+from schedulingkit.conformance.report import Failure
+from schedulingkit.conformance.rules.resources import collections, throwaway_body
 from schedulingkit.openapi import document_path
 
 CLAUSE = "#/paths (every operation, its schemas and responses)"
@@ -119,8 +120,6 @@ class _Guard:
         fixtures = ctx.state.fixtures
         if fixtures is None:
             return
-        from schedulingkit.conformance.rules.resources import collections, throwaway_body
-
         for collection, _ in collections(ctx):
             source = fixtures.records(collection)
             if source:
@@ -147,7 +146,8 @@ class _Guard:
             return
         data = exchange.data
         if isinstance(data, dict) and isinstance(data.get("id"), int):
-            path = re.sub(r"^.*?/api/v\d+", "", httpx.URL(exchange.url).path)
+            base = httpx.URL(self.ctx.config.base_url).path.rstrip("/")
+            path = httpx.URL(exchange.url).path.removeprefix(base)
             collection = "/" + path.strip("/").split("/")[0]
             self.own.setdefault(collection, set()).add(data["id"])
             fixtures = self.ctx.state.fixtures
@@ -327,13 +327,7 @@ def _report(ctx: RuleContext, rule_id: str) -> None:
         ctx.skip("Schemathesis generated no request this check applies to")
     ctx.checked(count)
     for operation, detail, curl in found.get(rule_id, []):
-        ctx.result.add_failure(_failure(operation, detail, curl))
-
-
-def _failure(operation: str, detail: str, curl: str):
-    from schedulingkit.conformance.report import Failure
-
-    return Failure(operation, detail, curl)
+        ctx.result.add_failure(Failure(operation, detail, curl))
 
 
 def _generated(rule_id: str, title: str, severity: str) -> None:
