@@ -53,7 +53,11 @@ def _hooks_registered() -> None:
     _ACTIVE["registered"] = True
 
 
-def schemathesis_config(max_examples: int, seed: int | None) -> dict[str, Any]:
+def schemathesis_config(
+    max_examples: int, seed: int | None, read_only: bool = False
+) -> dict[str, Any]:
+    """The Schemathesis configuration of a run (TRACE alone probes methods when read-only:
+    even a deployment that wrongly implemented PATCH cannot change anything)."""
     config: dict[str, Any] = {
         "rate-limit": "auto",
         # nothing written to the working directory: no example database, no cache
@@ -61,7 +65,10 @@ def schemathesis_config(max_examples: int, seed: int | None) -> dict[str, Any]:
         "cache": {"enabled": False},
         "phases": {
             "examples": {"enabled": True, "fill-missing": True},
-            "coverage": {"enabled": True, "unexpected-methods": ["PATCH", "TRACE"]},
+            "coverage": {
+                "enabled": True,
+                "unexpected-methods": ["TRACE"] if read_only else ["PATCH", "TRACE"],
+            },
             "fuzzing": {"enabled": True},
             "stateful": {"enabled": True, "max-steps": 10},
         },
@@ -253,7 +260,7 @@ def _run_schemathesis(ctx: RuleContext) -> dict[str, list[tuple[str, str, str]]]
     team_before = state.cache.get("team") or {}
     guard = _Guard(ctx)
     config = SchemathesisConfig.from_dict(
-        schemathesis_config(ctx.config.max_examples, ctx.config.seed)
+        schemathesis_config(ctx.config.max_examples, ctx.config.seed, ctx.config.read_only)
     )
     schema = schemathesis.openapi.from_path(str(document_path()), config=config)
     schema.config.update(
