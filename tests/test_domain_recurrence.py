@@ -425,3 +425,44 @@ def test_long_windows_are_counted_by_period_exactly(
     for start, end in windows:
         one_by_one = sum(1 for _ in series.between(start, end))
         assert series.count(start, end) == one_by_one, (start, end)
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12", "UTC"])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        Recurrence("daily", count=10),
+        Recurrence("daily", until=date(9999, 12, 31)),
+        Recurrence("weekly", by_weekday=("MO", "SU")),
+        Recurrence("daily", interval=2, until=date(9999, 12, 31)),
+    ],
+    ids=["count", "until-last-date", "open-ended", "until-every-2-days"],
+)
+def test_series_at_the_end_of_time_never_overflow(zone: str, rule: Recurrence) -> None:
+    first = datetime(9999, 12, 20, 22, 0, tzinfo=UTC)
+    series = OccurrenceSeries(first, first + timedelta(hours=3), zone, rule)
+    last = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+    windows = [
+        (None, None),
+        (last, None),
+        (None, last),
+        (datetime(1, 1, 1, tzinfo=UTC), last),
+        (datetime(9999, 12, 25, tzinfo=UTC), None),
+    ]
+    for start, end in windows:
+        found = list(series.between(start, end))
+        assert series.count(start, end) == len(found)
+        assert series.page(0, 100, start, end) == found
+        assert all(o.ends_at - o.starts_at == timedelta(hours=3) for o in found)
+    assert series.count() >= 1
+
+
+def test_long_series_from_now_to_the_last_date_is_counted_quickly() -> None:
+    first = utc("2026-01-01T10:00")
+    series = OccurrenceSeries(
+        first, first, "Europe/Paris", Recurrence("daily", until=date(9999, 12, 31))
+    )
+    # 2,912,000-odd occurrences: counted by period, not one by one (which takes seconds);
+    # lists end at LATEST (9999-12-30T00:00Z), where a day later is still a valid datetime
+    assert series.count() == (date(9999, 12, 29) - date(2026, 1, 1)).days + 1
+    assert len(series.page(0, 15)) == 15

@@ -245,3 +245,39 @@ def test_pagination_parameters_are_checked(api, event_type):
     for query in ("per_page=0", "per_page=101", "page=0", "page=x"):
         response = api.get(f"/events/{event['id']}/occurrences?{query}")
         assert response.status_code == 400, query
+
+
+def test_the_ends_of_the_calendar_answer_422_or_200_never_500(api, event_type):
+    west = {"event_type_id": event_type["id"], "timezone": "America/New_York"}
+    response = api.post("/events", west | {"starts_at": "0001-01-01T03:00:00Z"})
+    assert response.status_code == 422  # no local time for it in New York
+    assert "starts_at" in response.json()["errors"]
+    east = {"event_type_id": event_type["id"], "timezone": "Pacific/Kiritimati"}
+    response = api.post("/events", east | {"starts_at": "9999-12-31T20:00:00Z"})
+    assert response.status_code == 422
+    late = series(
+        api,
+        event_type,
+        "9999-12-20T10:00:00Z",
+        "Pacific/Kiritimati",
+        {"frequency": "daily", "until": "9999-12-31"},
+    )
+    path = f"/events/{late['id']}/occurrences"
+    for query in (
+        "",
+        "?from=9999-12-30&to=9999-12-31",
+        "?to=9999-12-31T23:59:59Z",
+        "?from=0001-01-01",
+    ):
+        response = api.get(path + query)
+        assert response.status_code == 200, (query, response.text)
+    assert api.get(path).json()["meta"]["total"] >= 9
+    huge = series(
+        api,
+        event_type,
+        "2026-01-01T10:00:00Z",
+        "UTC",
+        {"frequency": "daily", "until": "9999-12-31"},
+    )
+    body = api.get(f"/events/{huge['id']}/occurrences?page=2147483647&per_page=100").json()
+    assert body["data"] == [] and body["meta"]["total"] > 2_900_000

@@ -47,6 +47,21 @@ OPEN_ENDED_HORIZON = timedelta(days=366)
 LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
+_LAST_INSTANT = datetime.max.replace(tzinfo=UTC)
+
+
+def _until_year_9999(starts: Iterator[datetime] | rrule.rrule) -> Iterator[datetime]:
+    """The rule's starts, ending quietly where dateutil reaches past year 9999."""
+    iterator = iter(starts)
+    while True:
+        try:
+            yield next(iterator)
+        except StopIteration:
+            return
+        except ValueError:  # dateutil: "year 10000 is out of range"
+            return
+
+
 def _later(moment: datetime, delta: timedelta) -> datetime:
     """`moment + delta`, capped at LATEST (a window ending at 9999-12-31 overflowed: 500)."""
     return moment + delta if moment <= LATEST - delta else LATEST
@@ -161,6 +176,7 @@ class OccurrenceSeries:
             until=until,
             cache=False,
         )
+        generated = _until_year_9999(generated)
         if dtstart != first:
             yield from generated  # the real start is far behind the window
             return
@@ -206,15 +222,18 @@ class OccurrenceSeries:
         )
 
     def _instants(self, start: datetime | None, end: datetime | None) -> Iterator[datetime]:
-        """UTC starts of the occurrences in the window, in order."""
-        start_utc = _as_utc(start) if start is not None else None
-        end_utc = _as_utc(end) if end is not None else None
+        """UTC starts of the occurrences in the window, in order.
+
+        The window never reaches past LATEST, so every conversion below stays in range.
+        """
+        # nothing starts before the event: a window from earlier is the same window
+        start_utc = min(max(_as_utc(start), self.starts_at), LATEST) if start else None
+        end_utc = min(_as_utc(end), LATEST) if end is not None else LATEST
         if self.open_ended:
-            horizon = _later(start_utc or self.starts_at, self.horizon)
-            end_utc = horizon if end_utc is None else min(end_utc, horizon)
+            end_utc = min(end_utc, _later(start_utc or self.starts_at, self.horizon))
         # rrule compares naive wall-clock times, which a DST fold can misorder: stop generating
         # a day past the window's end and let the exact UTC comparison below decide.
-        until = _later(end_utc, timedelta(days=1)).astimezone(self.zone) if end_utc else None
+        until = _later(end_utc, timedelta(days=1)).astimezone(self.zone)
         excluded = self.recurrence.exclude_dates if self.recurrence else frozenset()
         for local in self._local_starts(until, start_utc):
             if local.date() in excluded:
@@ -222,7 +241,7 @@ class OccurrenceSeries:
             instant = local.astimezone(UTC)
             if start_utc is not None and instant < start_utc:
                 continue
-            if end_utc is not None and instant >= end_utc:
+            if instant >= end_utc or instant > _LAST_INSTANT - self.duration:
                 return
             yield instant
 
@@ -258,10 +277,14 @@ class OccurrenceSeries:
         if rule is None or rule.until is None or rule.frequency not in ("daily", "weekly"):
             return None
         first = self.starts_at.astimezone(self.zone).date()
-        from_day = start.astimezone(self.zone).date() if start is not None else first
-        to_day = end.astimezone(self.zone).date() if end is not None else rule.until
+        from_day = (
+            min(max(_as_utc(start), self.starts_at), LATEST).astimezone(self.zone).date()
+            if start
+            else first
+        )
+        to_day = min(_as_utc(end) if end else LATEST, LATEST).astimezone(self.zone).date()
         first_day = max(from_day, first) + timedelta(days=1)
-        last_day = min(to_day, rule.until + timedelta(days=1))
+        last_day = min(to_day, rule.until + timedelta(days=1) if rule.until < date.max else to_day)
         if (last_day - first_day).days < 4 * self._cycle():
             return None
 

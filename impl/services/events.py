@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -112,7 +113,7 @@ def list_event_occurrences(session: Session, event_id: int, query: ListQuery) ->
     series = OccurrenceSeries(row.starts_at, row.ends_at, row.timezone, _recurrence(row.recurrence))
     total = series.count(start, end)
     offset = (query.page - 1) * query.per_page
-    page = series.page(offset, query.per_page, start, end)
+    page = series.page(offset, query.per_page, start, end) if offset < total else []
     data = [
         {
             "event_id": row.id,
@@ -169,6 +170,16 @@ def _normalized_recurrence(value: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _representable(moment: datetime, timezone: str) -> bool:
+    """Whether the instant has a local time in the zone (0001-01-01T05:00Z has none in
+    America/New_York): occurrences are computed in local time."""
+    try:
+        moment.astimezone(ZoneInfo(timezone))
+    except OverflowError:
+        return False
+    return True
+
+
 def _instant(rules: Rules, field: str, raw: str) -> datetime | None:
     """An RFC 3339 date-time as an aware UTC instant, whole seconds (as it is stored)."""
     try:
@@ -214,11 +225,16 @@ def _apply(session: Session, row: Event, body: dict[str, Any], *, creating: bool
     ends_at = ends_at or row.ends_at
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         rules.fail("ends_at", "The ends_at field must be a date after starts_at.")
+    if "timezone" not in rules.errors:
+        for field, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+            if moment is not None and not _representable(moment, timezone):
+                rules.fail(field, f"The {field} field is out of range in the {timezone} zone.")
 
     recurrence = row.recurrence
     if "recurrence" in body:
         recurrence = body["recurrence"] and _normalized_recurrence(body["recurrence"])
-    if recurrence is not None and starts_at is not None and "timezone" not in rules.errors:
+    usable_start = starts_at is not None and "starts_at" not in rules.errors
+    if recurrence is not None and usable_start and "timezone" not in rules.errors:
         problems = recurrence_errors(_recurrence(recurrence), starts_at, timezone)
         for key, messages in problems.items():
             for message in messages:
