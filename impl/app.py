@@ -107,7 +107,7 @@ def _http_error_handler(document: Document, guard: TokenGuard):
             return json_response(exc.status_code, body, dict(exc.headers or {}))
         matches = document.match(path)
         if not matches:
-            message = f"The route {path.lstrip('/')} could not be found."
+            message = f"The route {path.lstrip('/') or '/'} could not be found."
             return json_response(404, {"message": message})
         same_method = [(op, raw) for op, raw in matches if op.method == request.method]
         if not same_method:
