@@ -403,3 +403,28 @@ def test_every_filter_keeps_exactly_the_matching_invoices(api, population, param
         got = [i["id"] for i in all_pages(api, "/invoices", {param: value})]
         expected = [i["id"] for i in ordered if keeps(i, spec_filter, value)]
         assert got == expected, (param, value)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [
+        (
+            "POST",
+            "/invoices",
+            {"client_id": 2147483648, "event_id": 2**40, "items": [line("x", 1, 1, 2**35)]},
+            422,
+        ),
+        ("PUT", "/invoices/2147483648", {"notes": "x"}, 404),
+        ("GET", "/invoices/9223372036854775807", None, 404),
+        ("GET", "/invoices?event_id=2147483648&client_id=9223372036854775807", None, 200),
+        ("GET", "/transactions/2147483648", None, 404),
+        ("GET", "/transactions?invoice_id=2147483648", None, 200),
+    ],
+)
+def test_ids_beyond_32_bits_name_nothing(api, method, path, body, status):
+    response = api.request(method, path, json=body)
+    assert response.status_code == status, response.text
+    if status == 422:
+        assert set(response.json()["errors"]) == {"client_id", "event_id", "items.0.tax_ids.0"}
+    if status == 200:
+        assert response.json()["data"] == []
