@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from schedulingkit.conformance.catalogue import catalogue, rule_ids, select
-from schedulingkit.conformance.client import Exchange
+from schedulingkit.conformance.client import ApiClient, DeploymentUnreachable, Exchange
 from schedulingkit.conformance.contract import load_contract
 from schedulingkit.conformance.rules.errors import nested_required
 from schedulingkit.conformance.rules.filters import candidate_values
@@ -192,3 +193,56 @@ def test_generated_bounds_are_put_in_order():
     kept = {"from": "2026-03-01", "to": "not-a-date"}
     ordered_bounds(kept, [("from", "to")])
     assert kept == {"from": "2026-03-01", "to": "not-a-date"}
+
+
+def test_client_backs_off_on_429_and_reports_unreachable_deployments():
+    answers = iter(
+        [
+            httpx.Response(
+                429, headers={"Retry-After": "0"}, json={"message": "Too Many Attempts."}
+            ),
+            httpx.Response(200, json={"data": {"id": 1}}),
+        ]
+    )
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return next(answers)
+
+    seen: list[int] = []
+    client = ApiClient(
+        "http://api.test/api/v1",
+        "7|t",
+        "main",
+        httpx.Client(transport=httpx.MockTransport(handler)),
+        [lambda e: seen.append(e.status)],
+    )
+    answer = client.get("/team")
+    assert answer.status == 200 and seen == [429, 200]
+    assert all(r.headers["accept"] == "application/json" for r in sent)
+    assert sent[0].headers["authorization"] == "Bearer 7|t"
+
+    refusing = ApiClient(
+        "http://api.test/api/v1",
+        "7|t",
+        "main",
+        httpx.Client(
+            transport=httpx.MockTransport(
+                lambda r: httpx.Response(429, headers={"Retry-After": "0"})
+            )
+        ),
+    )
+    assert refusing.get("/team", backoff=False).status == 429
+
+    def unreachable(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    down = ApiClient(
+        "http://api.test/api/v1",
+        "7|t",
+        "main",
+        httpx.Client(transport=httpx.MockTransport(unreachable)),
+    )
+    with pytest.raises(DeploymentUnreachable):
+        down.get("/team")
