@@ -222,6 +222,20 @@ def test_search_case_sensitive_drops_rows_matching_only_without_case():
     assert body["meta"]["total"] == 1
 
 
+def test_search_prefix_only_drops_rows_matching_later_in_the_field():
+    rows = [{"id": 1, "name": "Ada Lovelace"}, {"id": 2, "name": "Lady ADA"}]
+    app = filtering.SearchPrefixOnly(canned_app(200, page(rows)))
+    body = json_of(TestClient(app).get(f"{V1}/clients?search=ada"))
+    assert [row["id"] for row in body["data"]] == [1]
+    assert body["meta"]["total"] == 1
+
+
+def test_boolean_false_as_true_rewrites_only_boolean_filters():
+    app = filtering.BooleanFalseAsTrue(echo_app())
+    query = echoed(app, "GET", f"{V1}/locations?is_active=false&search=false")["query"]
+    assert query == [["is_active", "true"], ["search", "false"]]
+
+
 def test_reversed_order_reverses_list_data():
     inner = canned_app(200, page([{"id": 1}, {"id": 2}]))
     body = json_of(TestClient(filtering.ReversedOrder(inner)).get(f"{V1}/clients"))
@@ -323,6 +337,14 @@ def test_no_rate_limit_remaining_on_any_response():
     response = TestClient(ratelimit.NoRateLimitRemaining(canned_app(200, {}, headers))).get("/")
     assert response.headers["x-ratelimit-limit"] == "60"
     assert "x-ratelimit-remaining" not in response.headers
+
+
+def test_limit_overstated_announces_the_bigger_limit_and_what_is_left_of_it():
+    headers = {"X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "0"}
+    inner = canned_app(429, {"message": "Too Many Attempts."}, headers)
+    response = TestClient(ratelimit.LimitOverstated(inner)).get(f"{V1}/team")
+    assert response.headers["x-ratelimit-limit"] == "60"
+    assert response.headers["x-ratelimit-remaining"] == "40"
 
 
 def test_per_process_counters_multiply_the_limit():

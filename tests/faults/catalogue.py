@@ -208,6 +208,18 @@ FAULTS: tuple[Fault, ...] = (
         filtering.SearchCaseSensitive,
     ),
     Fault(
+        "boolean-false-as-true",
+        "FILT-001",
+        wrap(filtering.BooleanFalseAsTrue),
+        filtering.BooleanFalseAsTrue,
+    ),
+    Fault(
+        "search-prefix-only",
+        "FILT-002",
+        wrap(filtering.SearchPrefixOnly),
+        filtering.SearchPrefixOnly,
+    ),
+    Fault(
         "inverted-range-accepted",
         "FILT-003",
         wrap(filtering.InvertedRangeAccepted),
@@ -295,6 +307,13 @@ FAULTS: tuple[Fault, ...] = (
         "RATE-002",
         several_processes(3),
         ratelimit.PerProcessCounters,
+        TIGHT_RATE_LIMIT,
+    ),
+    Fault(
+        "limit-overstated",
+        "RATE-002",
+        wrap(ratelimit.LimitOverstated),
+        ratelimit.LimitOverstated,
         TIGHT_RATE_LIMIT,
     ),
     Fault(

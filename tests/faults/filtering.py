@@ -169,3 +169,55 @@ def _after(low: str, high: str) -> bool:
 
     a, b = instant(low), instant(high)
     return a is not None and b is not None and a > b
+
+
+class SearchPrefixOnly(JsonResponseFault):
+    """`search` matches only at the start of a field (`LIKE 'term%'`, to use an index).
+
+    Breaks: `search` is a case-insensitive substring match anywhere in the listed fields.
+    Items that contain the term only after their first character are removed from the page
+    (and from `meta.total`).
+    Caught by: FILT-002.
+    """
+
+    statuses = (200,)
+
+    def edit(self, scope: Scope, document_: Any) -> None:
+        operation = list_operation(scope)
+        term = dict(query_params(scope)).get("search")
+        spec = operation.filters().get("search") if operation else None
+        if not term or spec is None or not isinstance(document_, dict):
+            return
+        kept = [item for item in document_["data"] if _starts_with(item, spec["fields"], term)]
+        document_["meta"]["total"] -= len(document_["data"]) - len(kept)
+        document_["data"] = kept
+
+
+def _starts_with(item: dict[str, Any], fields: list[str], term: str) -> bool:
+    return any(
+        isinstance(item.get(f), str) and item[f].casefold().startswith(term.casefold())
+        for f in fields
+    )
+
+
+class BooleanFalseAsTrue(Passthrough):
+    """A boolean filter read with a truthiness cast: `is_active=false` keeps the active rows.
+
+    Breaks: `eq` filters read the value with the parameter's schema type (`false` is false).
+    Caught by: FILT-001.
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        operation = list_operation(scope)
+        if operation is not None:
+            booleans = {
+                p["name"]
+                for p in operation.parameters
+                if "x-filter" in p
+                and document().resolve(p.get("schema", {})).get("type") == "boolean"
+            }
+            params = [
+                (k, "true" if k in booleans and v == "false" else v) for k, v in query_params(scope)
+            ]
+            scope = with_query(scope, params)
+        await self.app(scope, receive, send)

@@ -68,3 +68,28 @@ class RetryAfterTooShort(ResponseFault):
         if response.status == 429:
             response.set_header("retry-after", "0")
         return response
+
+
+class LimitOverstated(ResponseFault):
+    """The headers announce a bigger limit than the one enforced (a stale config value).
+
+    Breaks: `X-RateLimit-Limit` is the limit the deployment enforces, and
+    `X-RateLimit-Remaining` what is left of it (0 on a 429). Both are computed from
+    `announced` while the server refuses at its real limit.
+    Caught by: RATE-002.
+    """
+
+    def __init__(self, app: ASGIApp, announced: int = 60) -> None:
+        super().__init__(app)
+        self.announced = announced
+
+    async def rewrite(self, scope: Scope, response: Captured) -> Captured:
+        limit, remaining = (
+            response.header("x-ratelimit-limit"),
+            response.header("x-ratelimit-remaining"),
+        )
+        if limit and remaining and limit.isdigit() and remaining.isdigit():
+            used = int(limit) - int(remaining)
+            response.set_header("x-ratelimit-limit", str(self.announced))
+            response.set_header("x-ratelimit-remaining", str(max(0, self.announced - used)))
+        return response
