@@ -7,6 +7,7 @@ meant to catch it (not merely "something failed").
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +19,7 @@ from tests.faults.mutation import (
     Outcome,
     Workspace,
     baselines,
+    inject,
     inject_all,
     workspace,
 )
@@ -29,15 +31,36 @@ def space() -> Iterator[Workspace]:
         yield space
 
 
+class Outcomes:
+    """The suite's verdict per fault, computed when first asked for.
+
+    In a plain run, the first question injects every fault the session selected, two at a
+    time; under pytest-xdist (which already spreads tests over processes) each fault is
+    injected on its own, by the worker that runs its test.
+    """
+
+    def __init__(self, space: Workspace, selected: list[Fault], batch: bool) -> None:
+        self.space, self.selected, self.batch = space, selected, batch
+        self.known: dict[str, Outcome] = {}
+
+    def __getitem__(self, fault: Fault) -> Outcome:
+        if fault.name not in self.known:
+            if self.batch:
+                self.known.update(inject_all(self.space, self.selected))
+            else:
+                self.known[fault.name] = inject(self.space, fault)
+        return self.known[fault.name]
+
+
 @pytest.fixture(scope="module")
-def outcomes(request: pytest.FixtureRequest, space: Workspace) -> dict[str, Outcome]:
-    """Every fault this session selected, injected two at a time (once per module)."""
+def outcomes(request: pytest.FixtureRequest, space: Workspace) -> Outcomes:
     selected = {
         item.callspec.params["fault"].name
         for item in request.session.items
         if hasattr(item, "callspec") and "fault" in item.callspec.params
     }
-    return inject_all(space, [fault for fault in FAULTS if fault.name in selected])
+    batch = "PYTEST_XDIST_WORKER" not in os.environ
+    return Outcomes(space, [fault for fault in FAULTS if fault.name in selected], batch)
 
 
 def test_every_targeted_rule_exists():
@@ -59,8 +82,8 @@ def test_reference_server_passes_every_targeted_rule(space: Workspace):
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda fault: fault.name)
-def test_fault_fails_the_rule_meant_to_catch_it(outcomes: dict[str, Outcome], fault: Fault):
-    outcome = outcomes[fault.name]
+def test_fault_fails_the_rule_meant_to_catch_it(outcomes: Outcomes, fault: Fault):
+    outcome = outcomes[fault]
     assert outcome.status(fault.rule) == FAILED, (
         f"{fault.name} ({fault.summary}) should fail {fault.rule}, which "
         f"{outcome.status(fault.rule)}: {outcome.details.get(fault.rule)}"
