@@ -1,0 +1,32 @@
+"""Deployment settings come from SCHEDULINGKIT_* environment variables."""
+
+from __future__ import annotations
+
+from schedulingkit.impl.settings import Settings
+
+
+def test_defaults_when_nothing_is_set():
+    settings = Settings.from_env({})
+    assert settings.database_url == "sqlite:///schedulingkit.sqlite3"
+    assert settings.redis_url is None
+    assert settings.rate_limit == "60/minute"
+    assert settings.validate_responses is False
+
+
+def test_every_variable_is_read():
+    settings = Settings.from_env(
+        {
+            "SCHEDULINGKIT_DATABASE_URL": "postgresql+psycopg://u:p@db/sk",
+            "SCHEDULINGKIT_REDIS_URL": "redis://cache:6379/2",
+            "SCHEDULINGKIT_RATE_LIMIT": "1000/hour",
+        }
+    )
+    assert settings.database_url == "postgresql+psycopg://u:p@db/sk"
+    assert settings.redis_url == "redis://cache:6379/2"
+    assert settings.rate_limit == "1000/hour"
+
+
+def test_empty_values_mean_the_default():
+    settings = Settings.from_env({"SCHEDULINGKIT_REDIS_URL": "", "SCHEDULINGKIT_RATE_LIMIT": ""})
+    assert settings.redis_url is None
+    assert settings.rate_limit == "60/minute"
