@@ -265,6 +265,14 @@ def _other_401_message(raw: dict[str, Any]) -> str:
     return pointer
 
 
+@case("SPEC-027")
+def _link_to_unknown_field(raw: dict[str, Any]) -> str:
+    response, pointer = resolved(raw, op_pointer("/events", "post", "responses", "201"))
+    name = next(iter(response["links"]))
+    response["links"][name]["parameters"] = {"id": "$response.body#/data/identifier"}
+    return jp.join(pointer, "links", name, "parameters", "id")
+
+
 @case("SPEC-030")
 def _no_shared_page(raw: dict[str, Any]) -> str:
     without_parameter(raw, "/events", "get", "page")

@@ -4,6 +4,7 @@ give, their shared components, the `Error` schema and the headers."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from schedulingkit.spec import pointer as jp
 from schedulingkit.spec import schemas
@@ -23,6 +24,7 @@ RULES: list[Rule] = []
 rule = registrar(RULES)
 
 ERROR_SCHEMA = "#/components/schemas/Error"
+BODY_EXPRESSION = "$response.body#"
 SUCCESS_STATUS = {"get": ("200",), "put": ("200",), "post": ("201",), "delete": ("204",)}
 # DELETE removes the row (204), except where the contract makes it a cancellation that
 # keeps the resource readable and answers it (200).
@@ -198,3 +200,51 @@ def error_messages(document: Document) -> Iterator[Finding]:
             for pointer, value in found:
                 if not isinstance(value, dict) or value.get("message") != expected:
                     yield pointer, f"a {code} answers {{'message': {expected!r}}}"
+
+
+@rule("SPEC-027", "Response links name an operationId, its parameters, and body fields that exist.")
+def response_links(document: Document) -> Iterator[Finding]:
+    targets = {op.node.get("operationId"): op for op in operations(document)}
+    for operation in operations(document):
+        for response in responses(document, operation).values():
+            for name, link in mapping(response.node.get("links")).items():
+                pointer = jp.join(response.pointer, "links", name)
+                yield from _link(document, targets, response, mapping(link), pointer)
+
+
+def _link(
+    document: Document,
+    targets: dict[Any, Operation],
+    response: Located,
+    link: dict[str, Any],
+    pointer: str,
+) -> Iterator[Finding]:
+    target = targets.get(link.get("operationId"))
+    if target is None:
+        yield jp.join(pointer, "operationId"), f"no operation {link.get('operationId')!r}"
+        return
+    accepted = {name for _, name in operation_parameters(document, target)}
+    body = json_schema(document, response)
+    for name, expression in mapping(link.get("parameters")).items():
+        at = jp.join(pointer, "parameters", name)
+        if name not in accepted:
+            yield at, f"{target.label} has no parameter {name!r}"
+        elif isinstance(expression, str) and expression.startswith(BODY_EXPRESSION):
+            fields = expression[len(BODY_EXPRESSION) :]
+            if body is None or not _body_has(document, body, fields):
+                yield at, f"the response body has no {fields!r}"
+
+
+def _body_has(document: Document, body: Located, pointer: str) -> bool:
+    """Whether a JSON pointer into a body can resolve, following the body's schema."""
+    schema, at = body.node, body.pointer
+    for token in jp.split(pointer):
+        schema, at = document.deref(schema, at)
+        if isinstance(schema, dict) and schema.get("type") == "array" and token.isdigit():
+            schema, at = schema.get("items"), jp.join(at, "items")
+            continue
+        found = schemas.properties(document, schema, at).get(token)
+        if found is None:
+            return False
+        schema, at = found
+    return True
