@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .cpu_cost import CpuCost
 from .load import Measurement
 
 PAGE_1 = "GET /events?page=1"
@@ -70,3 +71,16 @@ def verdicts(results: Results) -> list[str]:
 
 def _mark(ok: bool) -> str:
     return "PASS" if ok else "MISS"
+
+
+def cpu_table(costs: Mapping[int, Mapping[str, CpuCost]]) -> str:
+    """CPU ms per request in process (client cost subtracted) and bare/reference."""
+    header = f"{'events':>9}  {'endpoint':<22} {'ref CPU ms':>10} {'bare CPU ms':>11}  {'ratio':>5}"
+    lines = [header, "-" * len(header)]
+    for events, by_label in costs.items():
+        for label, cost in by_label.items():
+            lines.append(
+                f"{events:>9,}  {label:<22} {cost.reference_ms:>10.2f} {cost.bare_ms:>11.2f}"
+                f"  {cost.ratio:>5.2f}"
+            )
+    return "\n".join(lines)

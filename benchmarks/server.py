@@ -12,6 +12,7 @@ the other. The table shows requests/s, p50/p99 latency and the ratio reference/b
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -23,10 +24,11 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     __package__ = "benchmarks"
 
+from benchmarks.cpu_cost import CpuCost, measure_cpu
 from benchmarks.dataset import CACHE_DIR, Dataset, ensure_dataset
 from benchmarks.load import LoadSettings, Measurement, Target, pick_loader, run_load
 from benchmarks.profiling import profile_endpoint
-from benchmarks.report import Pair, Results, table, verdicts
+from benchmarks.report import Pair, Results, cpu_table, table, verdicts
 from benchmarks.servers import RunningServer, start_bare, start_reference
 
 RATE_LIMIT = "1000000000/minute"  # never refuses; both apps still count every request
@@ -134,6 +136,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--loader", choices=("auto", "wrk", "httpx"), default="auto")
     parser.add_argument("--profile", action="store_true", help="py-spy the reference server")
     parser.add_argument(
+        "--cpu", action="store_true", help="also CPU ms per request in process (less noisy)"
+    )
+    parser.add_argument("--no-load", action="store_true", help="skip the wrk runs (with --cpu)")
+    parser.add_argument(
         "--endpoint", action="append", help="only endpoints whose label contains this (repeatable)"
     )
     return parser.parse_args(argv)
@@ -166,16 +172,32 @@ def main(argv: list[str] | None = None) -> int:
         return not args.endpoint or any(part in target.label for part in args.endpoint)
 
     results: Results = {}
+    cpu: dict[int, dict[str, CpuCost]] = {}
     for events in sizes:
         started = time.perf_counter()
         dataset = ensure_dataset(events, log=log)
         log(f"dataset {events:,} events ready in {time.perf_counter() - started:.1f}s")
+        log(
+            "load average before the runs: {:.1f} {:.1f} {:.1f} on {} CPUs".format(
+                *os.getloadavg(), os.cpu_count()
+            )
+        )  # a shared machine skews absolute numbers
         settings = LoadSettings(duration, args.connections, dataset.token, loader)
-        results[events] = measure_size(dataset, settings, warmup, rounds, log, chosen)
+        if not args.no_load:
+            results[events] = measure_size(dataset, settings, warmup, rounds, log, chosen)
+        if args.cpu:
+            chosen_targets = filter(chosen, targets(dataset.event_ids))
+            cpu[events] = measure_cpu(dataset, chosen_targets, CACHE_DIR / "run")
         if args.profile:
             profile_size(dataset, settings, CACHE_DIR / "profiles", log, chosen)
-    log("")
-    log(table(results))
+    if results:
+        log("")
+        log(table(results))
+    if cpu:
+        log("")
+        log("CPU time per request, in process (best of 5 x 30 requests; the client's own cost")
+        log("subtracted); ratio = bare/reference, the throughput ratio of a CPU-bound worker:")
+        log(cpu_table(cpu))
     log("")
     for line in verdicts(results):
         log(line)
