@@ -12,10 +12,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from schedulingkit.conformance.config import UsageError
+
 from .catalogue import FAULTS, Fault
-from .harness import Credentials, ForkServer, prepare_database, run_rules, served
+from .harness import (
+    Credentials,
+    ForkServer,
+    ServerFailed,
+    prepare_database,
+    run_rules,
+    served,
+)
 
 FAILED, PASSED = "failed", "passed"
+ERROR = "error"  # the server or the suite could not run: neither a pass nor a catch
 # Two faults at a time: while the suite waits on one server, the other computes.
 PARALLEL = 2
 
@@ -60,16 +70,26 @@ class Outcome:
 def check(space: Workspace, fault: Fault | None, rules: Iterable[str], rate_limit: str) -> Outcome:
     """Serve `fault` (None: the plain server) and run `rules` against it."""
     label = fault.name if fault else f"baseline {rate_limit}"
+    rules = sorted(set(rules))
     started = time.monotonic()
-    with served(
-        fault.name if fault else None,
-        space.template,
-        space.credentials,
-        space.workdir,
-        space.forks,
-        rate_limit,
-    ) as base_url:
-        report = run_rules(base_url, space.credentials, sorted(set(rules)))
+    try:
+        with served(
+            fault.name if fault else None,
+            space.template,
+            space.credentials,
+            space.workdir,
+            space.forks,
+            rate_limit,
+        ) as base_url:
+            report = run_rules(base_url, space.credentials, rules)
+    except (ServerFailed, UsageError) as exc:  # one broken run must not hide the others
+        problem = f"{type(exc).__name__}: {exc}"
+        return Outcome(
+            label,
+            statuses=dict.fromkeys(rules, ERROR),
+            details={rule: [problem] for rule in rules},
+            seconds=time.monotonic() - started,
+        )
     outcome = Outcome(label, seconds=time.monotonic() - started)
     for result in report.results:
         outcome.statuses[result.rule.id] = result.status
