@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -281,3 +283,19 @@ def test_the_ends_of_the_calendar_answer_422_or_200_never_500(api, event_type):
     )
     body = api.get(f"/events/{huge['id']}/occurrences?page=2147483647&per_page=100").json()
     assert body["data"] == [] and body["meta"]["total"] > 2_900_000
+
+
+def test_local_mean_time_offsets_are_rounded_to_whole_minutes(api, event_type):
+    # Before 1911 Paris kept local mean time, UTC+00:09:21: RFC 3339 offsets are HH:MM.
+    event = series(
+        api, event_type, "1829-02-24T11:13:06Z", "Europe/Paris", {"frequency": "weekly", "count": 2}
+    )
+    found = occurrences(api, event)
+    assert [o["local_starts_at"] for o in found] == [
+        "1829-02-24T11:22:06+00:09",  # the same instant as starts_at
+        "1829-03-03T11:22:06+00:09",
+    ]
+    for o in found:
+        local = datetime.fromisoformat(o["local_starts_at"])
+        assert local == datetime.fromisoformat(o["starts_at"])
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", o["local_starts_at"])

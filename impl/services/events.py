@@ -16,6 +16,7 @@ For the seed command (and any caller with a team session):
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from datetime import timezone as dt_timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -119,13 +120,26 @@ def list_event_occurrences(session: Session, event_id: int, query: ListQuery) ->
             "event_id": row.id,
             "starts_at": iso(occurrence.starts_at),
             "ends_at": iso(occurrence.ends_at),
-            "local_starts_at": occurrence.local_starts_at.isoformat(timespec="seconds"),
+            "local_starts_at": rfc3339_local(occurrence.local_starts_at),
             "timezone": row.timezone,
             "status": row.status,
         }
         for occurrence in page
     ]
     return envelope(data, total, query)
+
+
+def rfc3339_local(moment: datetime) -> str:
+    """A local date-time with its offset, as RFC 3339 allows it: whole minutes.
+
+    Zones' historical local mean times have offsets in seconds (Paris before 1911:
+    +00:09:21); the instant is kept and the offset rounded to the minute.
+    """
+    offset = moment.utcoffset() or timedelta(0)
+    if offset.seconds % 60 == 0:
+        return moment.isoformat(timespec="seconds")
+    minutes = timedelta(minutes=round(offset.total_seconds() / 60))
+    return moment.astimezone(dt_timezone(minutes)).isoformat(timespec="seconds")
 
 
 def _window(query: ListQuery) -> tuple[datetime | None, datetime | None]:
