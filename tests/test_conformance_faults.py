@@ -13,12 +13,15 @@ from collections.abc import Iterator
 import pytest
 
 from tests.faults.catalogue import FAULTS, Fault
+from tests.faults.harness import GENEROUS_RATE_LIMIT
 from tests.faults.mutation import (
+    ERROR,
     FAILED,
     PASSED,
     Outcome,
     Workspace,
     baselines,
+    check,
     inject,
     inject_all,
     workspace,
@@ -79,6 +82,13 @@ def test_reference_server_passes_every_targeted_rule(space: Workspace):
         assert outcome.statuses, "no rule ran"
         not_passed = {rule: status for rule, status in outcome.statuses.items() if status != PASSED}
         assert not not_passed, {rule: outcome.details[rule] for rule in not_passed}
+
+
+def test_a_server_that_cannot_start_is_an_error_not_a_catch(space: Workspace):
+    unknown = Fault("not-in-the-catalogue", "AUTH-001", lambda make, _c: make(), object)
+    outcome = check(space, unknown, [unknown.rule], GENEROUS_RATE_LIMIT)
+    assert outcome.status("AUTH-001") == ERROR
+    assert "not-in-the-catalogue" in outcome.details["AUTH-001"][0]
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda fault: fault.name)

@@ -19,6 +19,7 @@ import os
 import signal
 import socket
 import sys
+import traceback
 
 import tests.faults.serve  # noqa: F401 - imported before forking, so children start fast
 
@@ -40,7 +41,11 @@ def serve_in_child(request: dict) -> None:
         config = uvicorn.Config("tests.faults.serve:app", factory=True, log_level="warning")
         uvicorn.Server(config).run(sockets=[listener])
         status = 0
+    except BaseException:
+        traceback.print_exc()  # into the log, which the harness shows when a server fails
     finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
         os._exit(status)
 
 
