@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -82,6 +83,8 @@ def prepare_database(path: Path) -> Credentials:
                 seed_team(session)
     finally:
         database.dispose()
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all in the file that is copied
     return credentials
 
 
