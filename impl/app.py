@@ -128,29 +128,6 @@ def _http_error_handler(document: Document, guard: TokenGuard):
     return handle
 
 
-def for_connexion(raw: dict) -> dict:
-    """A copy of the document Connexion can route: a schema without `type` whose `anyOf`/
-    `oneOf` branches all share one type gets that type (an equivalent schema), because
-    Connexion's parameter parser reads `schema["type"]` unconditionally."""
-    document = copy.deepcopy(raw)
-
-    def visit(node):
-        if isinstance(node, dict):
-            branches = node.get("anyOf") or node.get("oneOf")
-            if "type" not in node and branches and all(isinstance(b, dict) for b in branches):
-                types = {b.get("type") for b in branches}
-                if len(types) == 1 and None not in types:
-                    node["type"] = types.pop()
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    visit(document)
-    return document
-
-
 def create_app(settings: Settings | None = None) -> AsyncApp:
     """The reference server for `settings` (default: from the environment)."""
     settings = settings or Settings.from_env()
@@ -173,7 +150,7 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )
     # the document as already parsed (a copy: Connexion resolves references in place)
-    app.add_api(for_connexion(index.raw), base_path=index.base_path)
+    app.add_api(copy.deepcopy(index.raw), base_path=index.base_path)
     app.add_error_handler(ApiError, _api_error)
     app.add_error_handler(ProblemException, _problem)
     app.add_error_handler(HTTPException, _http_error_handler(index, guard))

@@ -138,6 +138,7 @@ class Workflow(TeamScoped, Timestamped, Base):
 
 class Tax(TeamScoped, Timestamped, Base):
     __tablename__ = "taxes"
+    __label__ = "tax"  # for messages: "No tax with id 7."
     __table_args__ = (
         Index("ix_taxes_team_name", "team_id", "name", "id"),
         Index("ix_taxes_team_inclusive", "team_id", "inclusive"),

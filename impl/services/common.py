@@ -47,7 +47,7 @@ def get_or_404(session: Session, model: type[Model], id_: int) -> Model:
 
 
 def _label(model: type) -> str:
-    return getattr(model, "__label__", model.__tablename__.rstrip("s").replace("_", " "))
+    return getattr(model, "__label__", model.__tablename__.removesuffix("s").replace("_", " "))
 
 
 def assign(row: Any, body: Mapping[str, Any], names: Iterable[str]) -> None:
