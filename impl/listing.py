@@ -137,15 +137,28 @@ def _bound_value(column: ColumnElement, raw: str, param: str) -> date | datetime
     return instant
 
 
+def _nullable(column: ColumnElement) -> bool:
+    """False only for a table column declared NOT NULL (anything else may hold NULLs)."""
+    return getattr(getattr(column, "expression", column), "nullable", True) is not False
+
+
 def order_by(stmt: Select, query: ListQuery, fields: FieldMap, dialect: str) -> Select:
-    """The operation's `x-ordering`; strings by code point on every backend."""
+    """The operation's `x-ordering`; strings by code point on every backend.
+
+    NULLS FIRST/LAST is spelled out only for nullable columns: on a NOT NULL column it changes
+    nothing, but PostgreSQL then cannot walk a B-tree index for `ASC NULLS FIRST` (it sorts the
+    whole team instead of reading the first rows of `(team_id, starts_at, id)`).
+    """
     keys = []
     for name, direction in query.operation.ordering:
         column = _column(fields, name)
+        nullable = _nullable(column)
         if isinstance(_sql_type(column), String) and dialect == "postgresql":
             column = column.collate("C")
         ordered = column.desc() if direction == "desc" else column.asc()
-        keys.append(ordered.nulls_first() if direction == "asc" else ordered.nulls_last())
+        if nullable:
+            ordered = ordered.nulls_first() if direction == "asc" else ordered.nulls_last()
+        keys.append(ordered)
     return stmt.order_by(*keys)
 
 
