@@ -168,10 +168,21 @@ def paginate(
     query: ListQuery,
     fields: FieldMap,
     serialize: Callable[[Any], dict],
+    unfiltered_total: Callable[[Session], int] | None = None,
 ) -> dict:
-    """`{"data", "links", "meta"}` for one page of `stmt` under the request's filters."""
+    """`{"data", "links", "meta"}` for one page of `stmt` under the request's filters.
+
+    `unfiltered_total(session)`, when given, answers the total of a request without any
+    `x-filter` parameter (a count kept elsewhere, cheaper than COUNT over the team's rows);
+    a filtered request is always counted.
+    """
+    filtered = any(query.args.get(f.param) is not None for f in query.operation.filters)
     stmt = apply_filters(stmt, query, fields)
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    if unfiltered_total is not None and not filtered:
+        total = unfiltered_total(session)
+    else:
+        count = select(func.count()).select_from(stmt.order_by(None).subquery())
+        total = session.scalar(count) or 0
     page, per_page = query.page, query.per_page
     dialect = session.get_bind().dialect.name
     rows = session.scalars(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, TeamScoped, Timestamped, UTCDateTime
@@ -47,3 +47,13 @@ class Event(TeamScoped, Timestamped, Base):
     recurrence: Mapped[dict[str, Any] | None] = mapped_column(
         JSON(none_as_null=True), nullable=True
     )
+
+
+# Each team's number of events, kept by triggers on `events` (migration 0003): an unfiltered
+# list reads one row instead of counting the team's events. Never written by the application.
+team_event_counts = Table(
+    "team_event_counts",
+    Base.metadata,
+    Column("team_id", Integer, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)

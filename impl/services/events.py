@@ -26,9 +26,9 @@ from sqlalchemy.orm import Session
 from ..domain.recurrence import OccurrenceSeries, Recurrence, recurrence_errors
 from ..errors import BadRequest
 from ..listing import ListQuery, _bound_value, envelope, paginate
-from ..models.bookings import Event
+from ..models.bookings import Event, team_event_counts
 from ..models.resources import Client, EventType, Location
-from .common import Rules, current_team, get_or_404, iso
+from .common import Rules, current_team, get_or_404, iso, team_id_of
 
 CANCELLED = "cancelled"
 
@@ -73,7 +73,17 @@ def serialize(row: Event) -> dict[str, Any]:
 
 
 def list_events(session: Session, query: ListQuery) -> dict[str, Any]:
-    return paginate(session, select(Event), query, LIST_FIELDS, serialize)
+    return paginate(
+        session, select(Event), query, LIST_FIELDS, serialize, unfiltered_total=team_event_count
+    )
+
+
+def team_event_count(session: Session) -> int:
+    """The session's team's events, from the trigger-kept `team_event_counts` (one row read,
+    where COUNT(*) walks every event of the team)."""
+    team_id = team_id_of(session)
+    stmt = select(team_event_counts.c.n).where(team_event_counts.c.team_id == team_id)
+    return session.scalar(stmt) or 0
 
 
 def get_event(session: Session, event_id: int) -> dict[str, Any]:
