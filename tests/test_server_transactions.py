@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from bookings_helpers import all_pages, keeps, sort_key
+from bookings_helpers import all_pages, assert_filter_keeps_exactly, filter_values, sort_key
 from schedulingkit.impl.document import load_document
 from schedulingkit.impl.models.billing import Transaction
 from sqlalchemy import select, update
@@ -102,22 +102,19 @@ def test_walking_every_page_newest_first(api, history):
 
 
 def candidate_values(items: list[dict], spec_filter) -> list[str]:
-    field = spec_filter.fields[0]
-    if spec_filter.op == "search":
-        return ["payment for", "REFUND", "pi_a", "%", "_", "inv-", "nothing"]
-    if spec_filter.op in ("gte", "lt"):
-        return [
+    return filter_values(
+        items,
+        spec_filter,
+        search=["payment for", "REFUND", "pi_a", "%", "_", "inv-", "nothing"],
+        bounds=[
             "2026-03-01",
             "2026-03-01T00:00:00Z",
             "2026-03-01T00:00:01+00:00",
             "2026-03-15T13:00:00+01:00",
             "2026-04-01",
             "2026-04-02",
-        ]
-    values = {str(item[field]) for item in items if item[field] is not None}
-    if "enum" in spec_filter.schema:
-        return sorted(values | set(spec_filter.schema["enum"]))
-    return sorted(values | {"999999"})
+        ],
+    )
 
 
 @pytest.mark.parametrize(
@@ -126,11 +123,10 @@ def candidate_values(items: list[dict], spec_filter) -> list[str]:
 )
 def test_every_filter_keeps_exactly_the_matching_transactions(api, history, param):
     spec_filter = next(f for f in LIST_TRANSACTIONS.filters if f.param == param)
-    ordered = sorted(history, key=sort_key(LIST_TRANSACTIONS.ordering))
-    for value in candidate_values(history, spec_filter):
-        got = [t["id"] for t in all_pages(api, "/transactions", {param: value})]
-        expected = [t["id"] for t in ordered if keeps(t, spec_filter, value)]
-        assert got == expected, (param, value)
+    values = candidate_values(history, spec_filter)
+    assert_filter_keeps_exactly(
+        api, "/transactions", history, LIST_TRANSACTIONS.ordering, spec_filter, values
+    )
 
 
 @pytest.mark.parametrize("query", ["type=chargeback", "status=done", "provider=paypal"])
