@@ -52,8 +52,9 @@ class TokenGuard:
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
             raise Unauthenticated()
-        with self.database.system_session() as session:
-            principal = authenticate(session, credentials.strip())
+        # a Core connection, not a session: this runs on every request and reads one row
+        with self.database.engine.connect() as connection:
+            principal = authenticate(connection, credentials.strip())
         if principal is None:
             raise Unauthenticated()
         return principal

@@ -14,7 +14,8 @@ import string
 import zlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from .models.base import utcnow
@@ -70,17 +71,22 @@ def create_token(
     return NewToken(token=token, plaintext=f"{token.id}|{secret}")
 
 
-def authenticate(session: Session, presented: str) -> Principal | None:
-    """The principal of a valid, unrevoked token, or None."""
+# Built once: every authenticated request runs it, and only the bound id changes.
+_TOKEN_BY_ID = select(
+    ApiToken.team_id, ApiToken.token_hash, ApiToken.scopes, ApiToken.revoked_at
+).where(ApiToken.id == bindparam("token_id"))
+
+
+def authenticate(connection: Connection | Session, presented: str) -> Principal | None:
+    """The principal of a valid, unrevoked token, or None.
+
+    `connection` may be a plain Core connection: the request path needs no ORM session.
+    """
     match = TOKEN_PATTERN.match(presented)
     if match is None:
         return None
     token_id, entropy, checksum = int(match[1]), match[2], match[3]
-    row = session.execute(
-        select(ApiToken.team_id, ApiToken.token_hash, ApiToken.scopes, ApiToken.revoked_at).where(
-            ApiToken.id == token_id
-        )
-    ).first()
+    row = connection.execute(_TOKEN_BY_ID, {"token_id": token_id}).first()
     expected = row.token_hash if row is not None else hash_secret("")
     presented_hash = hash_secret(entropy + checksum)
     if not hmac.compare_digest(expected, presented_hash) or row is None:
