@@ -87,9 +87,28 @@ def join_path(*parts: t.Any) -> str:
     return ".".join(str(part) for part in parts if part != "")
 
 
+# One validator per schema (the document's schemas live as long as the process): building
+# one checks the schema and sets up its resolver, which cost more than validating a body.
+# Keyed by identity, holding the schema so its id cannot be reused; bounded in case a caller
+# passes throwaway schemas.
+_VALIDATORS: dict[int, tuple[dict, t.Any]] = {}
+_VALIDATORS_MAX = 4096
+
+
+def _validator(schema: dict) -> t.Any:
+    cached = _VALIDATORS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    if len(_VALIDATORS) >= _VALIDATORS_MAX:
+        _VALIDATORS.clear()
+    validator = RequestValidator(schema, format_checker=FORMAT_CHECKER)
+    _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
+
+
 def schema_errors(schema: dict, instance: t.Any, root: str = "") -> Errors:
     """Every failure of `instance` against `schema`, keyed by dotted path, in document order."""
-    validator = RequestValidator(schema, format_checker=FORMAT_CHECKER)
+    validator = _validator(schema)
     errors: Errors = {}
     found = [
         (key, message)
