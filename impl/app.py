@@ -100,7 +100,8 @@ def _http_error_handler(document: Document, guard: TokenGuard):
     """Router misses: unknown path 404, wrong method 405 (`Allow` from the document), and a
     path parameter that fails its schema (`/clients/abc`, which no route converter took) 400."""
 
-    def handle(request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
+    # async: the guard's rate limiter runs on the event loop (a sync handler runs in a thread)
+    async def handle(request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
         path = request.url.path
         if exc.status_code not in (404, 405):
             body = {"message": str(exc.detail)}
@@ -117,7 +118,7 @@ def _http_error_handler(document: Document, guard: TokenGuard):
         operation, raw = same_method[0]
         if operation.secured:
             try:
-                guard.authorize(request, operation)
+                await guard.authorize(request, operation)
             except ApiError as refused:
                 return _api_error(request, refused)
         errors = path_parameter_errors(operation, raw)

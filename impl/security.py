@@ -29,18 +29,18 @@ class TokenGuard:
 
     async def verify(self, request: ConnexionRequest) -> dict:
         """Connexion security function: returns the token info handlers receive."""
-        return self.authorize(request, self.document.operation(_operation_id(request)))
+        return await self.authorize(request, self.document.operation(_operation_id(request)))
 
-    def authorize(self, request: ConnexionRequest, operation: Operation | None) -> dict:
+    async def authorize(self, request: ConnexionRequest, operation: Operation | None) -> dict:
         """401, 403 or 429 as the contract orders them; the token info when all pass."""
         principal = self._principal(request)
         if operation is None:  # fail closed: an operation we cannot place grants nothing
             raise Forbidden("This action is unauthorized.")
         missing = [s for s in operation.scopes if not principal.can(s)]
         if missing:
-            _set_headers(request, self.limiter.peek(principal.token_id).headers())
+            _set_headers(request, (await self.limiter.peek(principal.token_id)).headers())
             raise Forbidden(f"This token lacks the scope {', '.join(missing)}.")
-        decision = self.limiter.hit(principal.token_id)
+        decision = await self.limiter.hit(principal.token_id)
         if not decision.allowed:
             _set_headers(request, decision.refusal_headers())
             raise TooManyAttempts()
