@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import Date, DateTime, Select, String, and_, exists, false, func, or_, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
@@ -169,12 +170,15 @@ def paginate(
     fields: FieldMap,
     serialize: Callable[[Any], dict],
     unfiltered_total: Callable[[Session], int] | None = None,
+    as_rows: bool = False,
 ) -> dict:
     """`{"data", "links", "meta"}` for one page of `stmt` under the request's filters.
 
     `unfiltered_total(session)`, when given, answers the total of a request without any
     `x-filter` parameter (a count kept elsewhere, cheaper than COUNT over the team's rows);
-    a filtered request is always counted.
+    a filtered request is always counted. `as_rows` selects the entity's columns instead of
+    the entity: `serialize` gets rows with the same attributes, without the cost of building
+    and tracking ORM objects (team scoping applies to column selects alike).
     """
     filtered = any(query.args.get(f.param) is not None for f in query.operation.filters)
     stmt = apply_filters(stmt, query, fields)
@@ -185,9 +189,13 @@ def paginate(
         total = session.scalar(count) or 0
     page, per_page = query.page, query.per_page
     dialect = session.get_bind().dialect.name
-    rows = session.scalars(
-        order_by(stmt, query, fields, dialect).limit(per_page).offset((page - 1) * per_page)
-    ).all()
+    page_stmt = order_by(stmt, query, fields, dialect).limit(per_page).offset((page - 1) * per_page)
+    if as_rows:
+        entity = stmt.column_descriptions[0]["entity"]
+        columns = [getattr(entity, attr.key) for attr in sa_inspect(entity).column_attrs]
+        rows = session.execute(page_stmt.with_only_columns(*columns)).all()
+    else:
+        rows = session.scalars(page_stmt).all()
     return envelope([serialize(row) for row in rows], total, query)
 
 

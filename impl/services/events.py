@@ -53,7 +53,8 @@ REFERENCES = (
 )
 
 
-def serialize(row: Event) -> dict[str, Any]:
+def serialize(row: Any) -> dict[str, Any]:
+    """An event as the API answers it, from an `Event` or a row of its columns."""
     return {
         "id": row.id,
         "event_type_id": row.event_type_id,
@@ -74,7 +75,13 @@ def serialize(row: Event) -> dict[str, Any]:
 
 def list_events(session: Session, query: ListQuery) -> dict[str, Any]:
     return paginate(
-        session, select(Event), query, LIST_FIELDS, serialize, unfiltered_total=team_event_count
+        session,
+        select(Event),
+        query,
+        LIST_FIELDS,
+        serialize,
+        unfiltered_total=team_event_count,
+        as_rows=True,
     )
 
 
