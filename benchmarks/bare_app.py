@@ -1,11 +1,12 @@
 """The floor the reference server is measured against: a bare Starlette app.
 
 It answers the benchmarked endpoints with the same SQL the reference server runs (token
-lookup by id and hash, COUNT then one page ordered by `(starts_at, id)`, one event by id,
-a client insert with its team default), the same rate-limit bookkeeping (the `limits`
-library, fixed window, one hit and one window read per request) and the same JSON shape, but
-with no OpenAPI routing, validation, middleware stack or ORM. The ratio reference/bare is the
-price of those layers.
+lookup by id and hash; the team's event count read from `team_event_counts`, kept by
+triggers, as the server reads it for an unfiltered list, then one page ordered by
+`(starts_at, id)`; one event by id; a client insert with its team default), the same
+rate-limit bookkeeping (the `limits` library, fixed window, one hit and one window read per
+request) and the same JSON shape, but with no OpenAPI routing, validation, middleware stack
+or ORM. The ratio reference/bare is the price of those layers.
 
 Run with `uvicorn benchmarks.bare_app:app_from_env --factory`; settings come from
 `BENCH_BARE_DATABASE` (a SQLite file path) and `SCHEDULINGKIT_RATE_LIMIT`.
@@ -28,8 +29,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import FixedWindowRateLimiter
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import FixedWindowRateLimiter
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -50,14 +51,10 @@ TOKEN_SQL = (
     "SELECT api_tokens.team_id, api_tokens.token_hash, api_tokens.scopes, api_tokens.revoked_at"
     " FROM api_tokens WHERE api_tokens.id = ?"
 )
-COUNT_SQL = (
-    "SELECT count(*) AS count_1 FROM (SELECT "
-    + ", ".join(f"events.{c} AS {c}" for c in EVENT_COLUMNS)
-    + " FROM events WHERE events.team_id = ?) AS anon_1"
-)
+COUNT_SQL = "SELECT team_event_counts.n FROM team_event_counts WHERE team_event_counts.team_id = ?"
 PAGE_SQL = (
-    f"{_SELECT_EVENT} WHERE events.team_id = ? ORDER BY events.starts_at ASC NULLS FIRST,"
-    " events.id ASC NULLS FIRST LIMIT ? OFFSET ?"
+    f"{_SELECT_EVENT} WHERE events.team_id = ? ORDER BY events.starts_at ASC,"
+    " events.id ASC LIMIT ? OFFSET ?"
 )
 EVENT_SQL = f"{_SELECT_EVENT} WHERE events.id = ? AND events.team_id = ?"
 TEAM_SQL = (
@@ -113,16 +110,17 @@ class Pool:
 
 
 class RateLimit:
-    """The reference server's bookkeeping: one fixed-window hit and one stats read."""
+    """The reference server's bookkeeping: one fixed-window hit and one stats read, on the
+    same `limits.aio` memory storage (no timer thread)."""
 
     def __init__(self, rate: str) -> None:
         self.item = parse(rate)
         self.strategy = FixedWindowRateLimiter(MemoryStorage())
 
-    def hit(self, token_id: int) -> dict[str, str]:
+    async def hit(self, token_id: int) -> dict[str, str]:
         key = f"schedulingkit:token:{token_id}"
-        allowed = self.strategy.hit(self.item, key)
-        stats = self.strategy.get_window_stats(self.item, key)
+        allowed = await self.strategy.hit(self.item, key)
+        stats = await self.strategy.get_window_stats(self.item, key)
         headers = {
             "X-RateLimit-Limit": str(self.item.amount),
             "X-RateLimit-Remaining": str(stats.remaining),
@@ -139,7 +137,9 @@ class BareApi:
         self.pool = Pool(database)
         self.limit = RateLimit(rate)
 
-    def authenticate(self, connection: sqlite3.Connection, request: Request, scope: str) -> Caller:
+    async def authenticate(
+        self, connection: sqlite3.Connection, request: Request, scope: str
+    ) -> Caller:
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
         match = TOKEN.match(credentials.strip()) if scheme.lower() == "bearer" else None
         if match is None:
@@ -152,13 +152,14 @@ class BareApi:
         scopes = json.loads(row[2])
         if "*" not in scopes and scope not in scopes:
             raise Refusal(403, f"This token lacks the scope {scope}.")
-        return Caller(row[0], self.limit.hit(token_id))
+        return Caller(row[0], await self.limit.hit(token_id))
 
     async def list_events(self, request: Request) -> JSONResponse:
         with self.pool.connection() as connection:
-            caller = self.authenticate(connection, request, "events:read")
+            caller = await self.authenticate(connection, request, "events:read")
             page, per_page = _page_args(request)
-            total = connection.execute(COUNT_SQL, (caller.team_id,)).fetchone()[0]
+            counted = connection.execute(COUNT_SQL, (caller.team_id,)).fetchone()
+            total = counted[0] if counted is not None else 0
             rows = connection.execute(
                 PAGE_SQL, (caller.team_id, per_page, (page - 1) * per_page)
             ).fetchall()
@@ -167,7 +168,7 @@ class BareApi:
 
     async def get_event(self, request: Request) -> JSONResponse:
         with self.pool.connection() as connection:
-            caller = self.authenticate(connection, request, "events:read")
+            caller = await self.authenticate(connection, request, "events:read")
             event_id = _positive_int(request.path_params["id"], "id")
             row = connection.execute(EVENT_SQL, (event_id, caller.team_id)).fetchone()
         if row is None:
@@ -176,7 +177,7 @@ class BareApi:
 
     async def create_client(self, request: Request) -> JSONResponse:
         with self.pool.connection() as connection:
-            caller = self.authenticate(connection, request, "clients:write")
+            caller = await self.authenticate(connection, request, "clients:write")
             body = await _json_object(request)
             client = {"email": None, "phone": None, "notes": None, "tags": [], "address": None}
             client.update({k: v for k, v in body.items() if k in CLIENT_FIELDS})
