@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     if any(n < 1000 * 15 for n in sizes):
         log(
             "note: page 1000 (15 per page) is past the last page below 15,000 events: that row"
-            " measures the empty-page path (COUNT plus an empty OFFSET scan)."
+            " measures the empty-page path (the team's kept event count plus an empty OFFSET scan)."
         )
     return 0
 
