@@ -8,7 +8,28 @@ from .asgi import Passthrough, bearer, call, read_body, request_header, with_hea
 from .routes import document
 
 
-class OtherTeamRowById(Passthrough):
+class _ViewerSeesOwner(Passthrough):
+    """A fault acting on the viewer's requests to some operations, the owner's token at hand."""
+
+    def __init__(self, app: ASGIApp, viewer_token: str, owner_token: str) -> None:
+        super().__init__(app)
+        self.viewer = bearer(viewer_token)
+        self.owner = bearer(owner_token)
+
+    def targets(self, scope: Scope) -> bool:
+        """Whether this request is the viewer's, to an operation the fault acts on."""
+        operation = document().match(scope["method"], scope["path"])
+        return (
+            operation is not None
+            and self.acts_on(operation)
+            and request_header(scope, "authorization") == self.viewer
+        )
+
+    def acts_on(self, operation) -> bool:
+        raise NotImplementedError
+
+
+class OtherTeamRowById(_ViewerSeesOwner):
     """A lookup by id without the team condition (`Model::find($id)`).
 
     Breaks: another team's id answers 404, exactly like an unknown id. When the viewer's
@@ -17,18 +38,11 @@ class OtherTeamRowById(Passthrough):
     Caught by: TEN-001.
     """
 
-    def __init__(self, app: ASGIApp, viewer_token: str, owner_token: str) -> None:
-        super().__init__(app)
-        self.viewer = bearer(viewer_token)
-        self.owner = bearer(owner_token)
+    def acts_on(self, operation) -> bool:
+        return operation.has_id
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        operation = document().match(scope["method"], scope["path"])
-        if (
-            operation is None
-            or not operation.has_id
-            or request_header(scope, "authorization") != self.viewer
-        ):
+        if not self.targets(scope):
             await self.app(scope, receive, send)
             return
         body = await read_body(receive)
@@ -40,7 +54,7 @@ class OtherTeamRowById(Passthrough):
         await response.send_to(send)
 
 
-class OtherTeamRowsInLists(Passthrough):
+class OtherTeamRowsInLists(_ViewerSeesOwner):
     """List queries without the team condition: both teams' rows are listed.
 
     Breaks: a token never reads another team's rows. The viewer's list pages get the owner's
@@ -48,18 +62,11 @@ class OtherTeamRowsInLists(Passthrough):
     Caught by: TEN-002.
     """
 
-    def __init__(self, app: ASGIApp, viewer_token: str, owner_token: str) -> None:
-        super().__init__(app)
-        self.viewer = bearer(viewer_token)
-        self.owner = bearer(owner_token)
+    def acts_on(self, operation) -> bool:
+        return operation.is_list
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        operation = document().match(scope["method"], scope["path"])
-        if (
-            operation is None
-            or not operation.is_list
-            or request_header(scope, "authorization") != self.viewer
-        ):
+        if not self.targets(scope):
             await self.app(scope, receive, send)
             return
         response = await call(self.app, scope)
