@@ -75,7 +75,7 @@ def apply_filters(stmt: Select, query: ListQuery, fields: FieldMap) -> Select:
             continue
         if spec_filter.op in ("gte", "lt"):
             column = _column(fields, spec_filter.fields[0])
-            value = _bound_value(column, raw, spec_filter.param)
+            value = bound_value(column, raw, spec_filter.param)
             bounds.setdefault(spec_filter.fields, {})[spec_filter.op] = (spec_filter.param, value)
             stmt = stmt.where(column >= value if spec_filter.op == "gte" else column < value)
         else:
@@ -117,7 +117,7 @@ def _sql_type(column: ColumnElement):
     return kind.impl if isinstance(kind, TypeDecorator) else kind
 
 
-def _bound_value(column: ColumnElement, raw: str, param: str) -> date | datetime:
+def bound_value(column: ColumnElement, raw: str, param: str) -> date | datetime:
     """A date or date-time bound, read the way openapi/README.md says for the field's type."""
     try:
         if "T" in raw or "t" in raw or " " in raw:

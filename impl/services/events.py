@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.recurrence import OccurrenceSeries, Recurrence, recurrence_errors
 from ..errors import BadRequest
-from ..listing import ListQuery, _bound_value, envelope, paginate
+from ..listing import ListQuery, bound_value, envelope, paginate
 from ..models.bookings import Event, team_event_counts
 from ..models.resources import Client, EventType, Location
 from .common import Rules, current_team, get_or_404, iso, team_id_of
@@ -166,7 +166,7 @@ def _window(query: ListQuery) -> tuple[datetime | None, datetime | None]:
         raw = query.args.get(spec_filter.param)
         if raw is None or spec_filter.op not in ("gte", "lt"):
             continue
-        value = _bound_value(Event.starts_at, raw, spec_filter.param)
+        value = bound_value(Event.starts_at, raw, spec_filter.param)
         bounds[spec_filter.op] = (spec_filter.param, value)
     low, high = bounds.get("gte"), bounds.get("lt")
     if low and high and low[1] > high[1]:
