@@ -1,19 +1,32 @@
 """Engines, sessions and the one place where team scoping is enforced.
 
-Every ORM statement that touches a `TeamScoped` model is filtered by the session's team in
-`_scope_to_team`; rows flushed by a session are stamped with its team in `_stamp_team`. A
-session without a team refuses such statements, so no query can forget the filter.
+Every statement that reads a `TeamScoped` model gets `TEAM_CRITERIA` (`team_id = :sk_team_id`
+on every scoped entity, subqueries included) from `team_scoped`, and the caller's team as
+that parameter: in a team session through `_scope_to_team`, on the session-free read path
+through `TeamReader`. Rows flushed by a session are stamped with its team in `_stamp_team`.
+A session without a team, or a statement the criterion cannot reach (plain Core on a scoped
+table), is refused, so no query can forget the filter.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Executable,
+    Result,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+)
 from sqlalchemy.dialects.postgresql.psycopg import _PGInteger
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
@@ -25,6 +38,7 @@ from sqlalchemy.types import String
 from .models import Base, TeamScoped
 
 TEAM_KEY = "team_id"
+TEAM_PARAM = "sk_team_id"  # the bound parameter TEAM_CRITERIA reads
 
 
 class ScopingError(RuntimeError):
@@ -56,6 +70,12 @@ class Database:
         """A session for platform tables (teams, tokens) only; committed on success."""
         with self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def reader(self, team_id: int) -> Iterator[TeamReader]:
+        """`team_id`'s rows through a plain Core connection: the read path with no session."""
+        with self.engine.connect() as connection:
+            yield TeamReader(connection, team_id)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -124,6 +144,57 @@ def _compile_lower_sqlite(element, compiler, **kw):
     return f"sk_lower({compiler.process(element.clauses, **kw)})"
 
 
+class TeamReader:
+    """Reads one team's rows over a Core connection, without an ORM session.
+
+    A session costs more than the query on the hottest reads (a page of events, one event);
+    this runs ORM-enabled selects (`select(Event.id, ...)`) with the same `TEAM_CRITERIA` a
+    team session adds, so scoping stays one rule with one definition.
+    """
+
+    def __init__(self, connection: Connection, team_id: int) -> None:
+        self.bind = connection
+        self.team_id = team_id
+
+    def execute(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Result:
+        return self.bind.execute(
+            team_scoped(statement), {**(params or {}), TEAM_PARAM: self.team_id}
+        )
+
+    def scalar(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
+        return self.execute(statement, params).scalar()
+
+
+# The criterion reads the team from a bound parameter, not from a closure: the scoped statement
+# is then the same for every team, and SQLAlchemy compiles it once.
+# (The name is spelled out: SQLAlchemy's lambda analysis would wrap a global name.)
+TEAM_CRITERIA = with_loader_criteria(
+    TeamScoped, lambda cls: cls.team_id == bindparam("sk_team_id"), include_aliases=True
+)
+_scoped: WeakKeyDictionary[Executable, Executable] = WeakKeyDictionary()
+
+
+def team_scoped(statement: Executable) -> Executable:
+    """`statement` with `TEAM_CRITERIA`, made once per statement object (lists and reads
+    build theirs once, so the copy and its cache key are not made again per request)."""
+    scoped = _scoped.get(statement)
+    if scoped is None:
+        if not _orm_enabled(statement) and _touches_scoped_table(statement):
+            raise ScopingError("a plain Core statement on a team table escapes the team criterion")
+        scoped = statement.options(TEAM_CRITERIA) if _orm_enabled(statement) else statement
+        _scoped[statement] = scoped
+    return scoped
+
+
+def _orm_enabled(statement: Executable) -> bool:
+    return statement._propagate_attrs.get("compile_state_plugin") == "orm"
+
+
+def _touches_scoped_table(statement: Executable) -> bool:
+    scoped = _scoped_tables()
+    return any(element in scoped for element in visitors.iterate(statement))
+
+
 def _scoped_tables() -> frozenset[Table]:
     return frozenset(
         mapper.local_table
@@ -136,30 +207,29 @@ def _touches_team_scoped(state: ORMExecuteState) -> bool:
     """Whether the statement reads or writes a team-scoped table anywhere (subqueries too)."""
     if any(issubclass(mapper.class_, TeamScoped) for mapper in state.all_mappers):
         return True
-    scoped = _scoped_tables()
-    return any(element in scoped for element in visitors.iterate(state.statement))
+    return _touches_scoped_table(state.statement)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope_to_team(state: ORMExecuteState) -> None:
-    if state.is_column_load or state.is_relationship_load:
-        return  # the criteria of the statement that loaded the parent propagate here
-    if not (state.is_select or state.is_update or state.is_delete):
-        return
     team_id = state.session.info.get(TEAM_KEY)
     if team_id is None:
-        if _touches_team_scoped(state):
+        if (state.is_select or state.is_update or state.is_delete) and _touches_team_scoped(state):
             raise ScopingError("team-scoped statement in a session without a team")
         return
-    # Always added: it is a no-op for statements without scoped entities, and it reaches
-    # scoped entities inside subqueries that `all_mappers` does not list.
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            TeamScoped,
-            lambda cls: cls.team_id == team_id,
-            include_aliases=True,
-        )
-    )
+    # Column and relationship loads inherit the criterion of the statement that loaded the
+    # parent; like every other statement they need the parameter it reads.
+    parameters = state.parameters
+    if isinstance(parameters, list):
+        state.parameters = [{**p, TEAM_PARAM: team_id} for p in parameters]
+    else:
+        state.parameters = {**(parameters or {}), TEAM_PARAM: team_id}
+    if state.is_column_load or state.is_relationship_load:
+        return
+    if state.is_select or state.is_update or state.is_delete:
+        # Always added: it is a no-op for statements without scoped entities, and it reaches
+        # scoped entities inside subqueries that `all_mappers` does not list.
+        state.statement = team_scoped(state.statement)
 
 
 @event.listens_for(Session, "before_flush")
@@ -180,3 +250,8 @@ def _stamp_team(session: Session, _context: Any, _instances: Any) -> None:
 def unit_of_work(token_info: dict) -> contextlib.AbstractContextManager[Session]:
     """The caller's team session (from the token info the security check produced)."""
     return token_info["database"].unit_of_work(token_info["principal"].team_id)
+
+
+def reader(token_info: dict) -> contextlib.AbstractContextManager[TeamReader]:
+    """The caller's team reader: for operations that only read."""
+    return token_info["database"].reader(token_info["principal"].team_id)
