@@ -1,8 +1,8 @@
 """Paginated, filtered, ordered lists, driven by the operation's `x-filter` and `x-ordering`.
 
-A service hands over a base `select(...)`, a map from item fields to SQL expressions and a
-serializer; everything the document says about the list is applied here, identically for
-every resource.
+A service declares a `Listing`: a base `select(...)`, a map from item fields to SQL
+expressions and a serializer; everything the document says about the list is applied here,
+identically for every resource.
 """
 
 from __future__ import annotations
@@ -14,9 +14,19 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Date, DateTime, Select, String, and_, exists, false, func, or_, select
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
@@ -66,25 +76,129 @@ class ListQuery:
         return f"{self.path_url}?{urlencode([*items, ('page', str(page))])}"
 
 
-def apply_filters(stmt: Select, query: ListQuery, fields: FieldMap) -> Select:
-    """AND every `x-filter` parameter the request carries into `stmt`."""
-    bounds: dict[tuple[str, ...], dict[str, tuple[str, Any]]] = {}
-    for spec_filter in query.operation.filters:
-        raw = query.args.get(spec_filter.param)
-        if raw is None:
-            continue
-        if spec_filter.op in ("gte", "lt"):
-            column = _column(fields, spec_filter.fields[0])
-            value = bound_value(column, raw, spec_filter.param)
-            bounds.setdefault(spec_filter.fields, {})[spec_filter.op] = (spec_filter.param, value)
-            stmt = stmt.where(column >= value if spec_filter.op == "gte" else column < value)
+class Listing:
+    """One resource's list: its base select, field map and serializer.
+
+    The count and page statements for a combination of filters are built once per dialect and
+    reused, with the filter values, the team, LIMIT and OFFSET as bound parameters: building a
+    statement and its cache key cost more than running it on the hottest lists. `source` is a
+    team `Session` or a `TeamReader`; both add the team criterion and its parameter.
+
+    `kept_total(source)`, when given, answers the total of a request without any `x-filter`
+    parameter (a count kept elsewhere, cheaper than COUNT over the team's rows); a filtered
+    request is always counted. A base that selects columns (`select(Event.id, ...)`) hands
+    `serialize` rows, one that selects an entity hands it ORM objects.
+    """
+
+    def __init__(
+        self,
+        base: Select,
+        fields: FieldMap,
+        serialize: Callable[[Any], dict],
+        kept_total: Callable[[Any], int] | None = None,
+    ) -> None:
+        self.base = base
+        self.fields = fields
+        self.serialize = serialize
+        self.kept_total = kept_total
+        self.entities = isinstance(base.column_descriptions[0]["expr"], type)
+        self._plans: dict[tuple[str, tuple[str, ...], str], _Plan] = {}
+
+    def page(self, source: Any, query: ListQuery) -> dict:
+        """`{"data", "links", "meta"}` for one page under the request's filters."""
+        operation = query.operation
+        present = tuple(f for f in operation.filters if query.args.get(f.param) is not None)
+        dialect = source.bind.dialect.name
+        key = (operation.operation_id, tuple(f.param for f in present), dialect)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._plan(operation, present, dialect)
+        params = filter_values(present, query.args, self.fields)
+        if self.kept_total is not None and not present:
+            total = self.kept_total(source)
         else:
-            stmt = stmt.where(_condition(spec_filter, raw, fields))
+            total = source.scalar(plan.count, params) or 0
+        params[_LIMIT], params[_OFFSET] = query.per_page, (query.page - 1) * query.per_page
+        result = source.execute(plan.page, params)
+        rows = result.scalars().all() if self.entities else result.all()
+        return envelope([self.serialize(row) for row in rows], total, query)
+
+    def _plan(self, operation: Operation, present: tuple[Filter, ...], dialect: str) -> _Plan:
+        stmt = self.base
+        for spec_filter in present:
+            stmt = stmt.where(_condition(spec_filter, self.fields))
+        count = select(func.count()).select_from(stmt.order_by(None).subquery())
+        ordered = order_by(stmt, operation, self.fields, dialect)
+        return _Plan(count, ordered.limit(bindparam(_LIMIT)).offset(bindparam(_OFFSET)))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    count: Select
+    page: Select
+
+
+_LIMIT, _OFFSET = "sk_limit", "sk_offset"
+
+
+def _param_name(spec_filter: Filter) -> str:
+    return f"filter_{spec_filter.param}"
+
+
+def _condition(spec_filter: Filter, fields: FieldMap) -> ColumnElement:
+    """The filter's condition, its value a bound parameter (see `filter_values`)."""
+    value = bindparam(_param_name(spec_filter))
+    if spec_filter.op == "search":
+        matches = [
+            unicode_lower(_column(fields, name)).like(value, escape=_ESCAPE)
+            for name in spec_filter.fields
+        ]
+        return or_(*matches) if matches else false()
+    if spec_filter.op == "eq":
+        return _column(fields, spec_filter.fields[0]) == value
+    if spec_filter.op == "gte":
+        return _column(fields, spec_filter.fields[0]) >= value
+    if spec_filter.op == "lt":
+        return _column(fields, spec_filter.fields[0]) < value
+    if spec_filter.op == "contains":
+        target = fields[spec_filter.fields[0]]
+        if not isinstance(target, Contains):
+            raise TypeError(f"`contains` needs a Contains field for {spec_filter.fields[0]}")
+        return target.condition(value)
+    raise ValueError(f"unknown x-filter op {spec_filter.op!r}")
+
+
+_ESCAPE = "/"
+
+
+def filter_values(
+    present: Sequence[Filter], args: Mapping[str, Any], fields: FieldMap
+) -> dict[str, Any]:
+    """The bound values of the request's filters; a `gte` bound after its `lt` is a 400."""
+    values: dict[str, Any] = {}
+    bounds: dict[tuple[str, ...], dict[str, tuple[str, Any]]] = {}
+    for spec_filter in present:
+        raw = args[spec_filter.param]
+        if spec_filter.op == "search":
+            value: Any = f"%{_escape_like(str(raw).lower())}%"
+        elif spec_filter.op in ("gte", "lt"):
+            value = bound_value(_column(fields, spec_filter.fields[0]), raw, spec_filter.param)
+            bounds.setdefault(spec_filter.fields, {})[spec_filter.op] = (spec_filter.param, value)
+        else:
+            value = raw
+        values[_param_name(spec_filter)] = value
     for pair in bounds.values():
         if "gte" in pair and "lt" in pair and pair["gte"][1] > pair["lt"][1]:
             low, high = pair["gte"][0], pair["lt"][0]
             raise BadRequest({low: [f"The {low} field must be a date before or equal to {high}."]})
-    return stmt
+    return values
+
+
+def _escape_like(text: str) -> str:
+    """A LIKE pattern matching `text` literally (what SQLAlchemy's `autoescape` does)."""
+    for special in (_ESCAPE, "%", "_"):
+        text = text.replace(special, _ESCAPE + special)
+    return text
 
 
 def _column(fields: FieldMap, name: str) -> ColumnElement:
@@ -92,24 +206,6 @@ def _column(fields: FieldMap, name: str) -> ColumnElement:
     if isinstance(target, Contains):
         raise TypeError(f"field {name} is an array: only `contains` filters it")
     return target
-
-
-def _condition(spec_filter: Filter, raw: Any, fields: FieldMap) -> ColumnElement:
-    if spec_filter.op == "search":
-        needle = str(raw).lower()
-        matches = [
-            unicode_lower(_column(fields, name)).contains(needle, autoescape=True)
-            for name in spec_filter.fields
-        ]
-        return or_(*matches) if matches else false()
-    if spec_filter.op == "eq":
-        return _column(fields, spec_filter.fields[0]) == raw
-    if spec_filter.op == "contains":
-        target = fields[spec_filter.fields[0]]
-        if not isinstance(target, Contains):
-            raise TypeError(f"`contains` needs a Contains field for {spec_filter.fields[0]}")
-        return target.condition(raw)
-    raise ValueError(f"unknown x-filter op {spec_filter.op!r}")
 
 
 def _sql_type(column: ColumnElement):
@@ -143,7 +239,7 @@ def _nullable(column: ColumnElement) -> bool:
     return getattr(getattr(column, "expression", column), "nullable", True) is not False
 
 
-def order_by(stmt: Select, query: ListQuery, fields: FieldMap, dialect: str) -> Select:
+def order_by(stmt: Select, operation: Operation, fields: FieldMap, dialect: str) -> Select:
     """The operation's `x-ordering`; strings by code point on every backend.
 
     NULLS FIRST/LAST is spelled out only for nullable columns: on a NOT NULL column it changes
@@ -151,7 +247,7 @@ def order_by(stmt: Select, query: ListQuery, fields: FieldMap, dialect: str) -> 
     whole team instead of reading the first rows of `(team_id, starts_at, id)`).
     """
     keys = []
-    for name, direction in query.operation.ordering:
+    for name, direction in operation.ordering:
         column = _column(fields, name)
         nullable = _nullable(column)
         if isinstance(_sql_type(column), String) and dialect == "postgresql":
@@ -161,42 +257,6 @@ def order_by(stmt: Select, query: ListQuery, fields: FieldMap, dialect: str) -> 
             ordered = ordered.nulls_first() if direction == "asc" else ordered.nulls_last()
         keys.append(ordered)
     return stmt.order_by(*keys)
-
-
-def paginate(
-    session: Session,
-    stmt: Select,
-    query: ListQuery,
-    fields: FieldMap,
-    serialize: Callable[[Any], dict],
-    unfiltered_total: Callable[[Session], int] | None = None,
-    as_rows: bool = False,
-) -> dict:
-    """`{"data", "links", "meta"}` for one page of `stmt` under the request's filters.
-
-    `unfiltered_total(session)`, when given, answers the total of a request without any
-    `x-filter` parameter (a count kept elsewhere, cheaper than COUNT over the team's rows);
-    a filtered request is always counted. `as_rows` selects the entity's columns instead of
-    the entity: `serialize` gets rows with the same attributes, without the cost of building
-    and tracking ORM objects (team scoping applies to column selects alike).
-    """
-    filtered = any(query.args.get(f.param) is not None for f in query.operation.filters)
-    stmt = apply_filters(stmt, query, fields)
-    if unfiltered_total is not None and not filtered:
-        total = unfiltered_total(session)
-    else:
-        count = select(func.count()).select_from(stmt.order_by(None).subquery())
-        total = session.scalar(count) or 0
-    page, per_page = query.page, query.per_page
-    dialect = session.get_bind().dialect.name
-    page_stmt = order_by(stmt, query, fields, dialect).limit(per_page).offset((page - 1) * per_page)
-    if as_rows:
-        entity = stmt.column_descriptions[0]["entity"]
-        columns = [getattr(entity, attr.key) for attr in sa_inspect(entity).column_attrs]
-        rows = session.execute(page_stmt.with_only_columns(*columns)).all()
-    else:
-        rows = session.scalars(page_stmt).all()
-    return envelope([serialize(row) for row in rows], total, query)
 
 
 def envelope(data: list[dict], total: int, query: ListQuery) -> dict:

@@ -1,4 +1,4 @@
-"""What every handler needs from the request: a team session and a list query."""
+"""What every handler needs from the request: a team session (or reader) and a list query."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 from connexion import request
 from connexion.context import operation
 
-from ..db import unit_of_work
+from ..db import reader, unit_of_work
 from ..document import load_document
 from ..listing import ListQuery
 
-__all__ = ["list_query", "unit_of_work"]
+__all__ = ["list_query", "reader", "unit_of_work"]
 
 
 def list_query(args: dict[str, Any]) -> ListQuery:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from ..services import events as service
-from ._support import list_query, unit_of_work
+from ._support import list_query, reader, unit_of_work
 
 
 async def list_events(token_info: dict, **args) -> dict:
-    with unit_of_work(token_info) as session:
-        return service.list_events(session, list_query(args))
+    with reader(token_info) as team:
+        return service.list_events(team, list_query(args))
 
 
 async def create_event(token_info: dict, body: dict) -> tuple[dict, int]:
@@ -17,8 +17,8 @@ async def create_event(token_info: dict, body: dict) -> tuple[dict, int]:
 
 
 async def get_event(token_info: dict, id: int) -> dict:
-    with unit_of_work(token_info) as session:
-        return {"data": service.get_event(session, id)}
+    with reader(token_info) as team:
+        return {"data": service.get_event(team, id)}
 
 
 async def update_event(token_info: dict, id: int, body: dict) -> dict:

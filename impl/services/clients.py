@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..listing import Contains, ListQuery, paginate
+from ..listing import Contains, Listing, ListQuery
 from ..models.resources import Client, ClientTag
 from .common import Rules, assign, current_team, delete_row, get_or_404, iso
 
@@ -31,8 +31,11 @@ def serialize(row: Client) -> dict[str, Any]:
     }
 
 
+LISTING = Listing(select(Client), LIST_FIELDS, serialize)
+
+
 def list_clients(session: Session, query: ListQuery) -> dict[str, Any]:
-    return paginate(session, select(Client), query, LIST_FIELDS, serialize)
+    return LISTING.page(session, query)
 
 
 def get_client(session: Session, id_: int) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..listing import ListQuery, paginate
+from ..listing import Listing, ListQuery
 from ..models.resources import EventType
 from .common import Rules, assign, current_team, delete_row, flush_unique, get_or_404, iso
 
@@ -47,8 +47,11 @@ def serialize(row: EventType) -> dict[str, Any]:
     }
 
 
+LISTING = Listing(select(EventType), LIST_FIELDS, serialize)
+
+
 def list_event_types(session: Session, query: ListQuery) -> dict[str, Any]:
-    return paginate(session, select(EventType), query, LIST_FIELDS, serialize)
+    return LISTING.page(session, query)
 
 
 def get_event_type(session: Session, id_: int) -> dict[str, Any]:

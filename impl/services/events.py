@@ -20,15 +20,16 @@ from datetime import timezone as dt_timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from ..db import TEAM_PARAM, TeamReader
 from ..domain.recurrence import OccurrenceSeries, Recurrence, recurrence_errors
-from ..errors import BadRequest
-from ..listing import ListQuery, bound_value, envelope, paginate
+from ..errors import BadRequest, NotFound
+from ..listing import Listing, ListQuery, bound_value, envelope
 from ..models.bookings import Event, team_event_counts
 from ..models.resources import Client, EventType, Location
-from .common import Rules, current_team, get_or_404, iso, team_id_of
+from .common import Rules, current_team, get_or_404, iso
 
 CANCELLED = "cancelled"
 
@@ -73,28 +74,48 @@ def serialize(row: Any) -> dict[str, Any]:
     }
 
 
-def list_events(session: Session, query: ListQuery) -> dict[str, Any]:
-    return paginate(
-        session,
-        select(Event),
-        query,
-        LIST_FIELDS,
-        serialize,
-        unfiltered_total=team_event_count,
-        as_rows=True,
-    )
+# The columns an event is answered from, in the order of its schema (team_id is not one).
+WIRE_COLUMNS = (
+    Event.id,
+    Event.event_type_id,
+    Event.client_id,
+    Event.location_id,
+    Event.title,
+    Event.starts_at,
+    Event.ends_at,
+    Event.timezone,
+    Event.status,
+    Event.notes,
+    Event.cancellation_reason,
+    Event.recurrence,
+    Event.created_at,
+    Event.updated_at,
+)
+_BY_ID = select(*WIRE_COLUMNS).where(Event.id == bindparam("event_id"))
+_KEPT_COUNT = select(team_event_counts.c.n).where(
+    team_event_counts.c.team_id == bindparam(TEAM_PARAM)
+)
 
 
-def team_event_count(session: Session) -> int:
-    """The session's team's events, from the trigger-kept `team_event_counts` (one row read,
-    where COUNT(*) walks every event of the team)."""
-    team_id = team_id_of(session)
-    stmt = select(team_event_counts.c.n).where(team_event_counts.c.team_id == team_id)
-    return session.scalar(stmt) or 0
+def team_event_count(source: TeamReader | Session) -> int:
+    """The team's events, from the trigger-kept `team_event_counts` (one row read, where
+    COUNT(*) walks every event of the team)."""
+    return source.scalar(_KEPT_COUNT) or 0
 
 
-def get_event(session: Session, event_id: int) -> dict[str, Any]:
-    return serialize(get_or_404(session, Event, event_id))
+# Rows of plain columns, not ORM objects: a page needs no identity map or change tracking.
+LISTING = Listing(select(*WIRE_COLUMNS), LIST_FIELDS, serialize, kept_total=team_event_count)
+
+
+def list_events(source: TeamReader | Session, query: ListQuery) -> dict[str, Any]:
+    return LISTING.page(source, query)
+
+
+def get_event(source: TeamReader | Session, event_id: int) -> dict[str, Any]:
+    row = source.execute(_BY_ID, {"event_id": event_id}).first()
+    if row is None:
+        raise NotFound(f"No event with id {event_id}.")
+    return serialize(row)
 
 
 def create_event(session: Session, body: dict[str, Any]) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from ..domain.invoicing import (
     plan_status_change,
 )
 from ..errors import NotFound, ValidationFailed
-from ..listing import ListQuery, paginate
+from ..listing import Listing, ListQuery
 from ..models.base import utcnow
 from ..models.billing import Invoice, InvoiceItem, InvoiceItemTax, InvoiceSequence
 from ..models.bookings import Event
@@ -110,8 +110,11 @@ def serialize(row: Invoice) -> dict[str, Any]:
     }
 
 
+LISTING = Listing(select(Invoice), LIST_FIELDS, serialize)
+
+
 def list_invoices(session: Session, query: ListQuery) -> dict[str, Any]:
-    return paginate(session, select(Invoice), query, LIST_FIELDS, serialize)
+    return LISTING.page(session, query)
 
 
 def get_invoice(session: Session, invoice_id: int) -> dict[str, Any]:

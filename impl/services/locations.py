@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..listing import ListQuery, paginate
+from ..listing import Listing, ListQuery
 from ..models.resources import Location
 from .common import Rules, assign, current_team, delete_row, get_or_404, iso
 
@@ -31,8 +31,11 @@ def serialize(row: Location) -> dict[str, Any]:
     }
 
 
+LISTING = Listing(select(Location), LIST_FIELDS, serialize)
+
+
 def list_locations(session: Session, query: ListQuery) -> dict[str, Any]:
-    return paginate(session, select(Location), query, LIST_FIELDS, serialize)
+    return LISTING.page(session, query)
 
 
 def get_location(session: Session, id_: int) -> dict[str, Any]:

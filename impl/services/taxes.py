@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..listing import ListQuery, paginate
+from ..listing import Listing, ListQuery
 from ..models.resources import Tax
 from .common import assign, delete_row, get_or_404, iso
 
@@ -41,8 +41,11 @@ def format_rate(rate: Decimal) -> str:
     return f"{rate.quantize(Decimal('0.01'))}"
 
 
+LISTING = Listing(select(Tax), LIST_FIELDS, serialize)
+
+
 def list_taxes(session: Session, query: ListQuery) -> dict[str, Any]:
-    return paginate(session, select(Tax), query, LIST_FIELDS, serialize)
+    return LISTING.page(session, query)
 
 
 def get_tax(session: Session, id_: int) -> dict[str, Any]:

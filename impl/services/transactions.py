@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.invoicing import Movement
-from ..listing import ListQuery, paginate
+from ..listing import Listing, ListQuery
 from ..models.base import utcnow
 from ..models.billing import Invoice, Transaction
 from .common import get_or_404, iso
@@ -54,8 +54,11 @@ def serialize(row: Transaction) -> dict[str, Any]:
     }
 
 
+LISTING = Listing(select(Transaction), LIST_FIELDS, serialize)
+
+
 def list_transactions(session: Session, query: ListQuery) -> dict[str, Any]:
-    return paginate(session, select(Transaction), query, LIST_FIELDS, serialize)
+    return LISTING.page(session, query)
 
 
 def get_transaction(session: Session, transaction_id: int) -> dict[str, Any]:

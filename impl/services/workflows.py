@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..listing import ListQuery, paginate
+from ..listing import Listing, ListQuery
 from ..models.resources import EventType, Workflow
 from .common import Rules, assign, delete_row, get_or_404, iso
 
@@ -53,8 +53,11 @@ def _action_out(action: dict[str, Any]) -> dict[str, Any]:
     return {"type": action["type"], **{f: action.get(f) for f in OPTIONAL_ACTION_FIELDS}}
 
 
+LISTING = Listing(select(Workflow), LIST_FIELDS, serialize)
+
+
 def list_workflows(session: Session, query: ListQuery) -> dict[str, Any]:
-    return paginate(session, select(Workflow), query, LIST_FIELDS, serialize)
+    return LISTING.page(session, query)
 
 
 def get_workflow(session: Session, id_: int) -> dict[str, Any]:
