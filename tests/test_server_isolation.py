@@ -88,3 +88,25 @@ def test_a_team_session_sees_and_writes_only_its_team(app, make_api):
         session.add(stamped)
         session.flush()
         assert stamped.team_id == other.team_id
+
+
+def test_a_team_reader_sees_only_its_team(app, make_api):
+    owner, other = make_api(), make_api()
+    owner.create("/taxes", CREATE["/taxes"])
+    count = select(func.count()).select_from(select(Tax.id).subquery())
+    with app.database.reader(owner.team_id) as reader:
+        assert reader.scalar(count) == 1
+    with app.database.reader(other.team_id) as reader:
+        assert reader.scalar(count) == 0
+        assert reader.execute(select(Tax.name)).all() == []
+
+
+def test_plain_core_statements_on_team_tables_are_refused(app, make_api):
+    """The criterion reaches ORM entities only: a statement on the bare table would escape it."""
+    team = make_api()
+    team.create("/taxes", CREATE["/taxes"])
+    bare = select(Tax.__table__.c.name)
+    with app.database.reader(team.team_id) as reader, pytest.raises(ScopingError):
+        reader.execute(bare)
+    with app.database.team_session(team.team_id) as session, pytest.raises(ScopingError):
+        session.execute(bare)
