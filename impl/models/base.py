@@ -45,6 +45,46 @@ class UTCDateTime(TypeDecorator):
             return None
         return value.replace(tzinfo=UTC)
 
+    def result_processor(self, dialect, coltype):
+        if dialect.name == "sqlite":
+            return _aware_from_sqlite_text
+        return super().result_processor(dialect, coltype)
+
+
+def _aware_from_sqlite_text(value: str | None) -> datetime | None:
+    """SQLite's stored text (`2026-03-16 08:00:00.000000`) as an aware UTC instant in one C
+    call: parsing it naive and then `replace(tzinfo=UTC)` costs eight times as much."""
+    return None if value is None else datetime.fromisoformat(value + "+00:00")
+
+
+class WireTimestamp(TypeDecorator):
+    """A `UTCDateTime` column read straight into its wire form, `2026-03-16T08:00:00Z`.
+
+    For reads that only answer the value (lists, one event): the stored value becomes the
+    RFC 3339 text without an intermediate aware datetime. Use as
+    `type_coerce(Event.starts_at, WireTimestamp)` in a select; never for binds.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def result_processor(self, dialect, coltype):
+        if dialect.name == "sqlite":
+            return _wire_from_sqlite_text
+        return _wire_from_naive_utc
+
+    def process_bind_param(self, value, dialect):
+        raise TypeError("WireTimestamp is for reading; compare and write with UTCDateTime")
+
+
+def _wire_from_sqlite_text(value: str | None) -> str | None:
+    # `YYYY-MM-DD HH:MM:SS.ffffff` (SQLAlchemy's SQLite storage, years zero-padded)
+    return None if value is None else f"{value[:10]}T{value[11:19]}Z"
+
+
+def _wire_from_naive_utc(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat(timespec="seconds") + "Z"
+
 
 class ExactDecimal(TypeDecorator):
     """A fixed-point decimal stored exactly: NUMERIC on PostgreSQL, canonical text on SQLite

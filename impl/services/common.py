@@ -23,6 +23,8 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     # isoformat, not strftime("%Y"): glibc writes year 347 as "347", RFC 3339 needs "0347"
+    if moment.tzinfo is UTC and not moment.microsecond:  # what UTCDateTime reads back
+        return moment.isoformat()[:-6] + "Z"  # "+00:00" -> "Z"
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 

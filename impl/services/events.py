@@ -20,13 +20,14 @@ from datetime import timezone as dt_timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..db import TEAM_PARAM, TeamReader
 from ..domain.recurrence import OccurrenceSeries, Recurrence, recurrence_errors
 from ..errors import BadRequest, NotFound
 from ..listing import Listing, ListQuery, bound_value, envelope
+from ..models.base import WireTimestamp
 from ..models.bookings import Event, team_event_counts
 from ..models.resources import Client, EventType, Location
 from .common import Rules, current_team, get_or_404, iso
@@ -54,43 +55,43 @@ REFERENCES = (
 )
 
 
-def serialize(row: Any) -> dict[str, Any]:
-    """An event as the API answers it, from an `Event` or a row of its columns."""
-    return {
-        "id": row.id,
-        "event_type_id": row.event_type_id,
-        "client_id": row.client_id,
-        "location_id": row.location_id,
-        "title": row.title,
-        "starts_at": iso(row.starts_at),
-        "ends_at": iso(row.ends_at),
-        "timezone": row.timezone,
-        "status": row.status,
-        "notes": row.notes,
-        "cancellation_reason": row.cancellation_reason,
-        "recurrence": row.recurrence,
-        "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at),
-    }
-
-
-# The columns an event is answered from, in the order of its schema (team_id is not one).
-WIRE_COLUMNS = (
-    Event.id,
-    Event.event_type_id,
-    Event.client_id,
-    Event.location_id,
-    Event.title,
-    Event.starts_at,
-    Event.ends_at,
-    Event.timezone,
-    Event.status,
-    Event.notes,
-    Event.cancellation_reason,
-    Event.recurrence,
-    Event.created_at,
-    Event.updated_at,
+# What an event is answered from, in the order of its schema (team_id is not one); the
+# timestamps are read straight into their wire form.
+_WIRE_KEYS = (
+    "id",
+    "event_type_id",
+    "client_id",
+    "location_id",
+    "title",
+    "starts_at",
+    "ends_at",
+    "timezone",
+    "status",
+    "notes",
+    "cancellation_reason",
+    "recurrence",
+    "created_at",
+    "updated_at",
 )
+_TIMES = ("starts_at", "ends_at", "created_at", "updated_at")
+WIRE_COLUMNS = tuple(
+    type_coerce(getattr(Event, key), WireTimestamp).label(key)
+    if key in _TIMES
+    else getattr(Event, key)
+    for key in _WIRE_KEYS
+)
+
+
+def serialize(event: Event | Row) -> dict[str, Any]:
+    """An event as the API answers it, from an `Event` or a row of `WIRE_COLUMNS`."""
+    if isinstance(event, Row):
+        return dict(zip(_WIRE_KEYS, event, strict=True))
+    item = {key: getattr(event, key) for key in _WIRE_KEYS}
+    for key in _TIMES:
+        item[key] = iso(item[key])
+    return item
+
+
 _BY_ID = select(*WIRE_COLUMNS).where(Event.id == bindparam("event_id"))
 _KEPT_COUNT = select(team_event_counts.c.n).where(
     team_event_counts.c.team_id == bindparam(TEAM_PARAM)
