@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .db import Database
 from .document import Document, load_document
+from .endpoint import EndpointApp
 from .errors import ApiError, BadRequest
 from .ratelimit import RateLimiter
 from .security import RESPONSE_HEADERS_KEY, TokenGuard, security_map
@@ -141,7 +142,7 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
         yield
         database.dispose()
 
-    app = AsyncApp(
+    app = EndpointApp(
         __name__,
         lifespan=lifespan,
         resolver=TagResolver(index),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from connexion import request
-from connexion.context import operation
+from connexion.context import scope
+from starlette.datastructures import URL, QueryParams
 
 from ..db import reader, unit_of_work
 from ..document import load_document
@@ -16,13 +16,14 @@ __all__ = ["list_query", "reader", "unit_of_work"]
 
 def list_query(args: dict[str, Any]) -> ListQuery:
     """The current list operation's arguments plus the URLs its links are built from."""
-    url = request.url
-    spec_operation = load_document().operation(operation.operation_id)
+    current = scope._get_current_object()  # one context lookup, not one per attribute
+    routed = current["extensions"]["connexion_routing"]["operation_id"]
+    spec_operation = load_document().operation(routed)
     if spec_operation is None:
-        raise LookupError(f"{operation.operation_id} is not an operation of the document")
+        raise LookupError(f"{routed} is not an operation of the document")
     return ListQuery(
         operation_id=spec_operation.operation_id,
         args=args,
-        path_url=str(url.replace(query="")),
-        query_items=tuple(request.query_params.multi_items()),
+        path_url=str(URL(scope=current).replace(query="")),
+        query_items=tuple(QueryParams(current.get("query_string", b"")).multi_items()),
     )

@@ -1,0 +1,137 @@
+"""How a handler is called: its arguments from the request, its answer as JSON.
+
+Connexion's `AsyncOperation` rebuilds its decorator chain on every request: the parameter
+decorator inspects the handler's signature, copies the query defaults and looks up every
+parameter definition; the response decorator works out the content type again. None of that
+depends on the request, so an `Endpoint` settles it once, when the API is added, and a
+request only reads and converts values. Routing, security and validation stay Connexion's
+middleware, which run before an endpoint is reached: an endpoint sees a valid request.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import typing as t
+from dataclasses import dataclass
+
+from connexion import NoContent
+from connexion.apps.abstract import AbstractApp
+from connexion.apps.asynchronous import AsyncApi, AsyncApp, AsyncASGIApp
+from connexion.decorators.parameter import sanitized, unwrap_decorators
+from connexion.operations import AbstractOperation
+from connexion.utils import TYPE_MAP
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.types import Receive, Scope, Send
+
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A query or path parameter: where the handler finds it, how its text is converted."""
+
+    name: str
+    argument: str
+    convert: t.Callable[[str], t.Any]
+    default: t.Any = None
+    has_default: bool = False
+
+    @classmethod
+    def from_definition(cls, definition: dict) -> Parameter:
+        schema = definition.get("schema", {})
+        kind = schema.get("type", "string")
+        if kind not in TYPE_MAP or kind in ("array", "object"):
+            raise ValueError(f"parameter {definition['name']}: {kind} values are not supported")
+        return cls(
+            name=definition["name"],
+            argument=sanitized(definition["name"]),
+            convert=TYPE_MAP[kind],
+            default=schema.get("default"),
+            has_default="default" in schema,
+        )
+
+
+class Endpoint:
+    """One operation's handler, called with what Connexion's parameter decorator would pass:
+    converted path and query parameters (query defaults filled in), `body`, and the
+    security context's `token_info` when the handler names it."""
+
+    def __init__(self, operation: AbstractOperation) -> None:
+        self.operation_id = operation.operation_id
+        self.function = operation.function
+        signature = inspect.signature(unwrap_decorators(self.function))
+        names = set(signature.parameters)
+        self.takes_kwargs = any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()
+        )
+        self.takes_token_info = "token_info" in names
+        definitions = operation.parameters
+        self.path = [Parameter.from_definition(d) for d in definitions if d["in"] == "path"]
+        self.query = [
+            p
+            for p in (Parameter.from_definition(d) for d in definitions if d["in"] == "query")
+            if self.takes_kwargs or p.argument in names
+        ]
+        self.takes_body = operation.is_request_body_defined and (
+            self.takes_kwargs or "body" in names
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kwargs = await self.arguments(scope, receive)
+        answer = await self.function(**kwargs)
+        status, body = _unpack(answer)
+        headers = _JSON_HEADERS if body else []
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def arguments(self, scope: Scope, receive: Receive) -> dict[str, t.Any]:
+        kwargs: dict[str, t.Any] = {}
+        path_values = scope.get("path_params", {})
+        for parameter in self.path:
+            kwargs[parameter.argument] = parameter.convert(path_values[parameter.name])
+        if self.query:
+            sent = QueryParams(scope.get("query_string", b""))
+            for parameter in self.query:
+                values = sent.getlist(parameter.name)
+                if values:
+                    kwargs[parameter.argument] = parameter.convert(values[-1])
+                elif parameter.has_default:
+                    kwargs[parameter.argument] = parameter.default
+        if self.takes_body:
+            raw = await Request(scope, receive).body()
+            kwargs["body"] = json.loads(raw) if raw else None
+        if self.takes_token_info:
+            context = scope.get("extensions", {}).get("connexion_context", {})
+            kwargs["token_info"] = context.get("token_info")
+        return kwargs
+
+
+def _unpack(answer: t.Any) -> tuple[int, bytes]:
+    """A handler's `data`, `(data, status)` or `(NoContent, 204)` as status and JSON bytes."""
+    data, status = (answer if isinstance(answer, tuple) else (answer, None))[:2]
+    if data is None or data is NoContent:
+        return status or 204, b""
+    return status or 200, json.dumps(data).encode()
+
+
+class EndpointApi(AsyncApi):
+    def make_operation(self, operation: AbstractOperation) -> Endpoint:
+        return Endpoint(operation)
+
+
+class EndpointASGIApp(AsyncASGIApp):
+    api_cls = EndpointApi
+
+
+class EndpointApp(AsyncApp):
+    """Connexion's `AsyncApp` whose operations are `Endpoint`s.
+
+    `AsyncApp.__init__` only creates its inner app and hands every option to `AbstractApp`;
+    this does the same with the endpoint app.
+    """
+
+    def __init__(self, import_name: str, **options: t.Any) -> None:
+        self._middleware_app = EndpointASGIApp()
+        AbstractApp.__init__(self, import_name, **options)
