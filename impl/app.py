@@ -13,16 +13,16 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .db import Database
 from .document import Document, load_document
 from .endpoint import EndpointApp
 from .errors import ApiError, BadRequest
 from .ratelimit import RateLimiter
-from .security import RESPONSE_HEADERS_KEY, TokenGuard, security_map
+from .request_state import RequestStateMiddleware
+from .request_validation import middleware_stack
+from .security import TokenGuard, security_map
 from .settings import Settings
 from .validation import VALIDATOR_MAP, path_parameter_errors
 
@@ -38,32 +38,6 @@ class TagResolver(Resolver):
 
     def resolve_operation_id(self, operation) -> str:
         return self.document.operations[operation.operation_id].handler
-
-
-class ResponseHeadersMiddleware:
-    """Adds the headers the security check decided (rate limits) to any response, errors too,
-    and drops the content type Connexion puts on empty 204 responses."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        extra: dict[str, str] = {}
-        scope[RESPONSE_HEADERS_KEY] = extra
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in extra.items():
-                    headers[name] = value
-                if message["status"] == 204 and "content-type" in headers:
-                    del headers["content-type"]  # no content, so no content type
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 def json_response(status: int, body: dict, headers: dict[str, str] | None = None):
@@ -145,6 +119,7 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     app = EndpointApp(
         __name__,
         lifespan=lifespan,
+        middlewares=middleware_stack(settings.validate_responses),
         resolver=TagResolver(index),
         validator_map=VALIDATOR_MAP,
         security_map=security_map(guard),
@@ -157,6 +132,6 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     app.add_error_handler(ProblemException, _problem)
     app.add_error_handler(HTTPException, _http_error_handler(index, guard))
     app.add_error_handler(Exception, _server_error)
-    app.add_middleware(ResponseHeadersMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(RequestStateMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.database = database  # the app's own database, for tests and the CLI
     return app

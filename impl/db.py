@@ -156,6 +156,12 @@ class TeamReader:
         self.bind = connection
         self.team_id = team_id
 
+    def __enter__(self) -> TeamReader:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        """The connection is its owner's to close (`Database.reader`, the request state)."""
+
     def execute(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Result:
         return self.bind.execute(
             team_scoped(statement), {**(params or {}), TEAM_PARAM: self.team_id}
@@ -248,10 +254,14 @@ def _stamp_team(session: Session, _context: Any, _instances: Any) -> None:
 
 
 def unit_of_work(token_info: dict) -> contextlib.AbstractContextManager[Session]:
-    """The caller's team session (from the token info the security check produced)."""
+    """The caller's team session (from the token info the security check produced); the
+    request's read connection goes back to the pool first, so a write holds one connection."""
+    token_info["request"].release()
     return token_info["database"].unit_of_work(token_info["principal"].team_id)
 
 
-def reader(token_info: dict) -> contextlib.AbstractContextManager[TeamReader]:
-    """The caller's team reader: for operations that only read."""
-    return token_info["database"].reader(token_info["principal"].team_id)
+def reader(token_info: dict) -> TeamReader:
+    """The caller's team reader, on the connection the token was read with."""
+    database: Database = token_info["database"]
+    connection = token_info["request"].connection(database.engine)
+    return TeamReader(connection, token_info["principal"].team_id)

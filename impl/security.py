@@ -16,9 +16,8 @@ from .db import Database
 from .document import Document, Operation
 from .errors import Forbidden, TooManyAttempts, Unauthenticated
 from .ratelimit import RateLimiter
+from .request_state import request_state
 from .tokens import Principal, authenticate
-
-RESPONSE_HEADERS_KEY = "schedulingkit.response_headers"
 
 
 @dataclass
@@ -45,16 +44,22 @@ class TokenGuard:
             _set_headers(request, decision.refusal_headers())
             raise TooManyAttempts()
         _set_headers(request, decision.headers())
-        return {"sub": str(principal.token_id), "principal": principal, "database": self.database}
+        return {
+            "sub": str(principal.token_id),
+            "principal": principal,
+            "database": self.database,
+            "request": request_state(request.scope),
+        }
 
     def _principal(self, request: ConnexionRequest) -> Principal:
         header = request.headers.get("authorization", "")
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
             raise Unauthenticated()
-        # a Core connection, not a session: this runs on every request and reads one row
-        with self.database.engine.connect() as connection:
-            principal = authenticate(connection, credentials.strip())
+        # a Core connection, not a session: this runs on every request and reads one row; the
+        # request keeps it for the handler's reads
+        connection = request_state(request.scope).connection(self.database.engine)
+        principal = authenticate(connection, credentials.strip())
         if principal is None:
             raise Unauthenticated()
         return principal
@@ -66,10 +71,8 @@ def _operation_id(request: ConnexionRequest) -> str | None:
 
 
 def _set_headers(request: ConnexionRequest, headers: dict[str, str]) -> None:
-    """Hand headers to `ResponseHeadersMiddleware`, which adds them to whatever is answered."""
-    holder = request.scope.get(RESPONSE_HEADERS_KEY)
-    if holder is not None:
-        holder.update(headers)
+    """Hand headers to `RequestStateMiddleware`, which adds them to whatever is answered."""
+    request_state(request.scope).headers.update(headers)
 
 
 def security_map(guard: TokenGuard) -> dict:

@@ -1,0 +1,67 @@
+"""What one request carries between the layers that serve it.
+
+The token check decides headers every answer must carry (rate limits) and opens the
+database connection it reads the token with; readers later in the same request reuse that
+connection instead of checking another one out of the pool. `RequestStateMiddleware` gives
+each request its `RequestState`, adds the headers to whatever is answered, and returns the
+connection to the pool when the request ends.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Engine
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+STATE_KEY = "schedulingkit.request"
+
+
+class RequestState:
+    def __init__(self) -> None:
+        self.headers: dict[str, str] = {}
+        self._connection: Connection | None = None
+
+    def connection(self, engine: Engine) -> Connection:
+        """The request's read connection, opened by the first caller."""
+        if self._connection is None:
+            self._connection = engine.connect()
+        return self._connection
+
+    def release(self) -> None:
+        """Return the connection to the pool: when the request ends, and before a write opens
+        a session of its own (so a request never holds two)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+
+def request_state(scope: Scope) -> RequestState:
+    return scope[STATE_KEY]
+
+
+class RequestStateMiddleware:
+    """Gives each request its `RequestState`; adds its headers to any response, errors too;
+    drops the content type Connexion puts on empty 204 responses; releases the connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope[STATE_KEY] = RequestState()
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in state.headers.items():
+                    headers[name] = value
+                if message["status"] == 204 and "content-type" in headers:
+                    del headers["content-type"]  # no content, so no content type
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            state.release()

@@ -1,0 +1,132 @@
+"""Connexion's request validation with its validators made once per operation.
+
+`RequestValidationOperation` builds a URI parser, a parameter validator, a media-type table
+and a body validator on every request, although all of them depend on the operation only
+(plus the request's media type and charset for the body). `PreparedValidationOperation`
+builds them when the API is added; the checks and their order are Connexion's.
+"""
+
+from __future__ import annotations
+
+import logging
+import typing as t
+
+from connexion import utils
+from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import UnsupportedMediaTypeProblem
+from connexion.middleware import ConnexionMiddleware
+from connexion.middleware.request_validation import (
+    RequestValidationAPI,
+    RequestValidationMiddleware,
+    RequestValidationOperation,
+)
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.operations import AbstractOperation
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+logger = logging.getLogger(__name__)
+
+# Body validators kept per operation: one per (media type, charset) a client has sent. The
+# header is the client's, so the table is bounded; past it, a validator is built per request.
+BODY_VALIDATORS_PER_OPERATION = 16
+
+
+class PreparedValidationOperation(RequestValidationOperation):
+    def __init__(
+        self,
+        next_app: ASGIApp,
+        *,
+        operation: AbstractOperation,
+        strict_validation: bool = False,
+        validator_map: dict | None = None,
+    ) -> None:
+        super().__init__(
+            next_app,
+            operation=operation,
+            strict_validation=strict_validation,
+            validator_map=validator_map,
+        )
+        self._parameter_validator = self._validator_map["parameter"](
+            operation.parameters,
+            uri_parser=self._uri_parser(),
+            strict_validation=strict_validation,
+            security_query_params=self.security_query_params,
+        )
+        consumes = [(media.lower(), None) for media in operation.consumes]
+        self._consumes = MediaTypeDict(consumes) if consumes else None
+        self._body_validators: dict[tuple[str, str], t.Any] = {}
+
+    def _uri_parser(self) -> t.Any:
+        operation = self._operation
+        return operation._uri_parser_class(operation.parameters, operation.body_definition())
+
+    def validate_mime_type(self, mime_type: str) -> None:
+        if self._consumes is not None and mime_type.lower() not in self._consumes:
+            raise UnsupportedMediaTypeProblem(
+                detail=f"Invalid Content-type ({mime_type}), expected {self._operation.consumes}"
+            )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self._parameter_validator.validate(scope)
+        mime_type, encoding = self.extract_content_type(scope["headers"])
+        self.validate_mime_type(mime_type)
+        body_validator = self._body_validator(mime_type, encoding)
+        if body_validator is not None:
+            receive, scope = await body_validator.wrap_receive(receive, scope=scope)
+        await self.next_app(scope, receive, send)
+
+    def _body_validator(self, mime_type: str, encoding: str) -> t.Any:
+        key = (mime_type, encoding)
+        if key in self._body_validators:
+            return self._body_validators[key]
+        validator = self._make_body_validator(mime_type, encoding)
+        if len(self._body_validators) < BODY_VALIDATORS_PER_OPERATION:
+            self._body_validators[key] = validator
+        return validator
+
+    def _make_body_validator(self, mime_type: str, encoding: str) -> t.Any:
+        operation = self._operation
+        schema = operation.body_schema(mime_type)
+        if not schema:
+            return None
+        try:
+            validator_cls = self._validator_map["body"][mime_type]
+        except KeyError:
+            logger.info("no body validator for content type %s: not validated", mime_type)
+            return None
+        return validator_cls(
+            schema=schema,
+            required=operation.request_body.get("required", False),
+            nullable=utils.is_nullable(operation.body_definition(mime_type)),
+            encoding=encoding,
+            strict_validation=self.strict_validation,
+            uri_parser=self._uri_parser(),
+        )
+
+
+class PreparedValidationAPI(RequestValidationAPI):
+    def make_operation(self, operation: AbstractOperation) -> PreparedValidationOperation:
+        return PreparedValidationOperation(
+            self.next_app,
+            operation=operation,
+            strict_validation=self.strict_validation,
+            validator_map=self.validator_map,
+        )
+
+
+class PreparedValidationMiddleware(RequestValidationMiddleware):
+    api_cls = PreparedValidationAPI
+
+
+def middleware_stack(validate_responses: bool) -> list[type]:
+    """Connexion's default middlewares, with prepared request validation; response validation
+    only when it is on (otherwise it is a layer that looks the operation up and passes)."""
+    stack = []
+    for middleware in ConnexionMiddleware.default_middlewares:
+        if middleware is RequestValidationMiddleware:
+            stack.append(PreparedValidationMiddleware)
+        elif middleware is ResponseValidationMiddleware and not validate_responses:
+            continue
+        else:
+            stack.append(middleware)
+    return stack
