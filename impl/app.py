@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 import logging
 from contextlib import asynccontextmanager
 
@@ -17,7 +16,7 @@ from starlette.exceptions import HTTPException
 
 from .db import Database
 from .document import Document, load_document
-from .endpoint import EndpointApp
+from .endpoint import EndpointApp, json_bytes
 from .errors import ApiError, BadRequest
 from .ratelimit import RateLimiter
 from .request_state import RequestStateMiddleware
@@ -45,7 +44,7 @@ def json_response(status: int, body: dict, headers: dict[str, str] | None = None
         status_code=status,
         mimetype="application/json",
         content_type="application/json",
-        body=json.dumps(body).encode(),
+        body=json_bytes(body),
         headers=headers or {},
     )
 

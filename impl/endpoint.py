@@ -113,7 +113,12 @@ def _unpack(answer: t.Any) -> tuple[int, bytes]:
     data, status = (answer if isinstance(answer, tuple) else (answer, None))[:2]
     if data is None or data is NoContent:
         return status or 204, b""
-    return status or 200, json.dumps(data).encode()
+    return status or 200, json_bytes(data)
+
+
+def json_bytes(data: t.Any) -> bytes:
+    """The wire form of every JSON answer: compact, ASCII."""
+    return json.dumps(data, separators=(",", ":")).encode()
 
 
 class EndpointApi(AsyncApi):

@@ -24,6 +24,6 @@ def list_query(args: dict[str, Any]) -> ListQuery:
     return ListQuery(
         operation_id=spec_operation.operation_id,
         args=args,
-        path_url=str(URL(scope=current).replace(query="")),
+        path_url=str(URL(scope=current)).partition("?")[0],
         query_items=tuple(QueryParams(current.get("query_string", b"")).multi_items()),
     )
