@@ -14,10 +14,12 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from connexion.datastructures import MediaTypeDict
+from connexion.exceptions import TypeValidationError
 from connexion.json_schema import Draft4RequestValidator, allow_nullable
+from connexion.utils import coerce_type
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker, ValidationError, validators
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders, QueryParams
 from starlette.types import Receive, Scope
 
 from .errors import BadRequest, ValidationFailed
@@ -328,29 +330,55 @@ def path_parameter_errors(operation, raw: dict[str, str]) -> Errors:
 
 
 class QueryAndPathValidator(ParameterValidator):
-    """Parameters: every failing one reported, keyed by its name, answered 400."""
+    """Parameters: every failing one reported, keyed by its name, answered 400.
 
-    def validate_request(self, request) -> None:
+    Built once per operation (`request_validation`); a request's values are read straight
+    from the ASGI scope and converted as Connexion's URI parser does (the last of repeated
+    values; a value that does not convert stays text, and its schema then says why).
+    """
+
+    def __init__(self, parameters, uri_parser, strict_validation=False, **kwargs) -> None:
+        if strict_validation:
+            raise ValueError("strict validation is not supported: the contract ignores extras")
+        super().__init__(parameters, uri_parser, strict_validation=False, **kwargs)
+        self._query = self.parameters.get("query", [])
+        self._path = self.parameters.get("path", [])
+        self._header = self.parameters.get("header", [])
+
+    def validate(self, scope: Scope) -> None:
         errors: Errors = {}
-        for location, getter in (
-            ("query", lambda p: request.query_params.get(p["name"])),
-            ("path", lambda p: request.path_params.get(p["name"].replace("-", "_"))),
-            ("header", lambda p: request.headers.get(p["name"])),
-        ):
-            for param in self.parameters.get(location, []):
-                value = getter(param)
-                name = param["name"]
-                if value is None:
-                    if param.get("required"):
-                        errors.setdefault(name, []).append(
-                            f"The {attribute(name)} field is required."
-                        )
-                    continue
-                problems = schema_errors(param.get("schema", {}), value, name)
-                for messages in problems.values():
-                    errors.setdefault(name, []).extend(messages)
+        if self._query:
+            sent = QueryParams(scope.get("query_string", b""))
+            for param in self._query:
+                values = sent.getlist(param["name"])
+                _check(errors, param, _coerced(param, values[-1]) if values else None)
+        path = scope.get("path_params", {})
+        for param in self._path:
+            value = path.get(param["name"].replace("-", "_"))
+            _check(errors, param, None if value is None else _coerced(param, value))
+        if self._header:
+            headers = Headers(scope=scope)
+            for param in self._header:
+                _check(errors, param, headers.get(param["name"]))
         if errors:
             raise BadRequest(errors)
+
+
+def _coerced(param: dict, value: t.Any) -> t.Any:
+    try:
+        return coerce_type(param, value, "parameter", param["name"])
+    except TypeValidationError:
+        return value
+
+
+def _check(errors: Errors, param: dict, value: t.Any) -> None:
+    name = param["name"]
+    if value is None:
+        if param.get("required"):
+            errors.setdefault(name, []).append(f"The {attribute(name)} field is required.")
+        return
+    for messages in schema_errors(param.get("schema", {}), value, name).values():
+        errors.setdefault(name, []).extend(messages)
 
 
 VALIDATOR_MAP = {
