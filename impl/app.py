@@ -18,9 +18,9 @@ from .db import Database
 from .document import Document, load_document
 from .endpoint import EndpointApp, json_bytes
 from .errors import ApiError, BadRequest
+from .middleware import middleware_stack
 from .ratelimit import RateLimiter
 from .request_state import RequestStateMiddleware
-from .request_validation import middleware_stack
 from .security import TokenGuard, security_map
 from .settings import Settings
 from .validation import VALIDATOR_MAP, path_parameter_errors

@@ -74,3 +74,17 @@ def test_every_filter_is_served(api, op):
     response = api.get(path, params={**every, "page": 2, "per_page": 1})
     assert response.status_code == 200, response.text
     assert response.json()["meta"]["current_page"] == 2
+
+
+def test_the_document_and_swagger_ui_are_served(client):
+    """Served by Connexion's Swagger UI middleware, which the stack routes only under its own
+    paths: each of them must still answer."""
+    served = client.get("/api/v1/openapi.json")
+    assert served.status_code == 200
+    assert served.json()["info"] == DOCUMENT.raw["info"]
+    assert set(served.json()["paths"]) == set(DOCUMENT.raw["paths"])
+    assert client.get("/api/v1/openapi.yaml").status_code == 200
+    ui = client.get("/api/v1/ui/")
+    assert ui.status_code == 200 and ui.headers["content-type"].startswith("text/html")
+    assert client.get("/api/v1/ui", follow_redirects=False).status_code in (301, 307, 308)
+    assert client.get("/api/v1/events").status_code == 401  # past the UI, to the API

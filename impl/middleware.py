@@ -1,9 +1,13 @@
-"""Connexion's request validation with its validators made once per operation.
+"""Connexion's middleware stack, with the per-request work it need not do taken out.
 
-`RequestValidationOperation` builds a URI parser, a parameter validator, a media-type table
-and a body validator on every request, although all of them depend on the operation only
-(plus the request's media type and charset for the body). `PreparedValidationOperation`
-builds them when the API is added; the checks and their order are Connexion's.
+- Request validation: `RequestValidationOperation` builds a URI parser, a parameter
+  validator, a media-type table and a body validator on every request, although all of them
+  depend on the operation only (plus the request's media type and charset for the body).
+  `PreparedValidationOperation` builds them when the API is added; the checks and their
+  order are Connexion's.
+- Swagger UI: `SwaggerUIMiddleware` copies the scope and runs its router on every request;
+  `SwaggerUIOnItsPaths` does so only for paths under the ones it serves.
+- Response validation is left out when it is off (a layer that only looks the operation up).
 """
 
 from __future__ import annotations
@@ -21,7 +25,10 @@ from connexion.middleware.request_validation import (
     RequestValidationOperation,
 )
 from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware
 from connexion.operations import AbstractOperation
+from connexion.spec import Specification
+from starlette._utils import get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
@@ -118,13 +125,49 @@ class PreparedValidationMiddleware(RequestValidationMiddleware):
     api_cls = PreparedValidationAPI
 
 
+class SwaggerUIOnItsPaths(SwaggerUIMiddleware):
+    """Swagger UI and the served document, routed only for paths under their own prefixes
+    (`{base}/ui`, `{base}/openapi.`); every other request goes straight on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app)
+        self.prefixes: tuple[str, ...] = ()
+
+    def add_api(
+        self,
+        specification: Specification,
+        base_path: str | None = None,
+        arguments: dict | None = None,
+        **kwargs: t.Any,
+    ) -> None:
+        api = SwaggerUIAPI(
+            specification,
+            base_path=base_path,
+            arguments=arguments,
+            default=self.default_fn,
+            **kwargs,
+        )
+        self.router.mount(api.base_path, app=api.router)
+        spec_stem = api.options.openapi_spec_path.rsplit(".", 1)[0] + "."
+        ui_path = api.options.swagger_ui_path.strip().rstrip("/")
+        self.prefixes += (api.base_path + spec_stem, api.base_path + ui_path)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not get_route_path(scope).startswith(self.prefixes):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def middleware_stack(validate_responses: bool) -> list[type]:
-    """Connexion's default middlewares, with prepared request validation; response validation
-    only when it is on (otherwise it is a layer that looks the operation up and passes)."""
+    """Connexion's default middlewares, with prepared request validation, Swagger UI routed
+    on its own paths only, and response validation only when it is on."""
     stack = []
     for middleware in ConnexionMiddleware.default_middlewares:
         if middleware is RequestValidationMiddleware:
             stack.append(PreparedValidationMiddleware)
+        elif middleware is SwaggerUIMiddleware:
+            stack.append(SwaggerUIOnItsPaths)
         elif middleware is ResponseValidationMiddleware and not validate_responses:
             continue
         else:
