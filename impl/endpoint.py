@@ -21,9 +21,10 @@ from connexion.apps.asynchronous import AsyncApi, AsyncApp, AsyncASGIApp
 from connexion.decorators.parameter import sanitized, unwrap_decorators
 from connexion.operations import AbstractOperation
 from connexion.utils import TYPE_MAP
-from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
+
+from .request_state import query_params
 
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 
@@ -92,7 +93,7 @@ class Endpoint:
         for parameter in self.path:
             kwargs[parameter.argument] = parameter.convert(path_values[parameter.name])
         if self.query:
-            sent = QueryParams(scope.get("query_string", b""))
+            sent = query_params(scope)
             for parameter in self.query:
                 values = sent.getlist(parameter.name)
                 if values:

@@ -2,7 +2,8 @@
 
 The token check decides headers every answer must carry (rate limits) and opens the
 database connection it reads the token with; readers later in the same request reuse that
-connection instead of checking another one out of the pool. `RequestStateMiddleware` gives
+connection instead of checking another one out of the pool. The query string is parsed once
+for the validator, the handler's arguments and the list links. `RequestStateMiddleware` gives
 each request its `RequestState`, adds the headers to whatever is answered, and returns the
 connection to the pool when the request ends.
 """
@@ -10,16 +11,24 @@ connection to the pool when the request ends.
 from __future__ import annotations
 
 from sqlalchemy import Connection, Engine
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import MutableHeaders, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 STATE_KEY = "schedulingkit.request"
 
 
 class RequestState:
-    def __init__(self) -> None:
+    def __init__(self, query_string: bytes = b"") -> None:
         self.headers: dict[str, str] = {}
         self._connection: Connection | None = None
+        self._query_string = query_string
+        self._query: QueryParams | None = None
+
+    @property
+    def query(self) -> QueryParams:
+        if self._query is None:
+            self._query = QueryParams(self._query_string)
+        return self._query
 
     def connection(self, engine: Engine) -> Connection:
         """The request's read connection, opened by the first caller."""
@@ -39,6 +48,11 @@ def request_state(scope: Scope) -> RequestState:
     return scope[STATE_KEY]
 
 
+def query_params(scope: Scope) -> QueryParams:
+    """The request's query parameters, parsed once."""
+    return scope[STATE_KEY].query
+
+
 class RequestStateMiddleware:
     """Gives each request its `RequestState`; adds its headers to any response, errors too;
     drops the content type Connexion puts on empty 204 responses; releases the connection."""
@@ -50,7 +64,7 @@ class RequestStateMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        state = scope[STATE_KEY] = RequestState()
+        state = scope[STATE_KEY] = RequestState(scope.get("query_string", b""))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -19,10 +19,11 @@ from connexion.json_schema import Draft4RequestValidator, allow_nullable
 from connexion.utils import coerce_type
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker, ValidationError, validators
-from starlette.datastructures import Headers, MutableHeaders, QueryParams
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Receive, Scope
 
 from .errors import BadRequest, ValidationFailed
+from .request_state import query_params
 
 Errors = dict[str, list[str]]
 
@@ -348,7 +349,7 @@ class QueryAndPathValidator(ParameterValidator):
     def validate(self, scope: Scope) -> None:
         errors: Errors = {}
         if self._query:
-            sent = QueryParams(scope.get("query_string", b""))
+            sent = query_params(scope)
             for param in self._query:
                 values = sent.getlist(param["name"])
                 _check(errors, param, _coerced(param, values[-1]) if values else None)

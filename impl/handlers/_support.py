@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from connexion.context import scope
-from starlette.datastructures import URL, QueryParams
+from starlette.datastructures import URL
 
 from ..db import reader, unit_of_work
 from ..document import load_document
 from ..listing import ListQuery
+from ..request_state import query_params
 
 __all__ = ["list_query", "reader", "unit_of_work"]
 
@@ -25,5 +26,5 @@ def list_query(args: dict[str, Any]) -> ListQuery:
         operation_id=spec_operation.operation_id,
         args=args,
         path_url=str(URL(scope=current)).partition("?")[0],
-        query_items=tuple(QueryParams(current.get("query_string", b"")).multi_items()),
+        query_items=tuple(query_params(current).multi_items()),
     )
