@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -59,15 +60,15 @@ class ListQuery:
     path_url: str  # absolute URL without the query string
     query_items: Sequence[tuple[str, str]] = field(default_factory=tuple)  # as sent
 
-    @property
+    @cached_property
     def operation(self) -> Operation:
         return load_document().operations[self.operation_id]
 
-    @property
+    @cached_property
     def page(self) -> int:
         return int(self.args.get("page") or self.operation.page_default)
 
-    @property
+    @cached_property
     def per_page(self) -> int:
         return int(self.args.get("per_page") or self.operation.per_page_default)
 

@@ -62,6 +62,7 @@ class PreparedValidationOperation(RequestValidationOperation):
         consumes = [(media.lower(), None) for media in operation.consumes]
         self._consumes = MediaTypeDict(consumes) if consumes else None
         self._body_validators: dict[tuple[str, str], t.Any] = {}
+        self._assumed_mime_type = (operation.consumes or ["application/octet-stream"])[0]
 
     def _uri_parser(self) -> t.Any:
         operation = self._operation
@@ -75,8 +76,12 @@ class PreparedValidationOperation(RequestValidationOperation):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self._parameter_validator.validate(scope)
-        mime_type, encoding = self.extract_content_type(scope["headers"])
-        self.validate_mime_type(mime_type)
+        headers = scope["headers"]
+        if any(name.lower() == b"content-type" for name, _ in headers):
+            mime_type, encoding = self.extract_content_type(headers)
+            self.validate_mime_type(mime_type)
+        else:  # what Connexion assumes without the header; it is acceptable by construction
+            mime_type, encoding = self._assumed_mime_type, "utf-8"
         body_validator = self._body_validator(mime_type, encoding)
         if body_validator is not None:
             receive, scope = await body_validator.wrap_receive(receive, scope=scope)
