@@ -83,7 +83,9 @@ class Endpoint:
         kwargs = await self.arguments(scope, receive)
         answer = await self.function(**kwargs)
         status, body = _unpack(answer)
-        headers = _JSON_HEADERS if body else []
+        # as Starlette's Response does: Content-Length (else the server would chunk the body),
+        # none at all on a 204
+        headers = [*_JSON_HEADERS, (b"content-length", b"%d" % len(body))] if body else []
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
