@@ -27,7 +27,6 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.dialects.postgresql.psycopg import _PGInteger
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
@@ -89,20 +88,6 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
-
-
-@compiles(_PGInteger, "postgresql")
-def _integer_bind_cast(_type, _compiler, **_kw) -> str:
-    """Cast integer parameters to BIGINT, not INTEGER, on PostgreSQL.
-
-    The document allows ids up to 2^63-1 (Laravel's big increments); our id columns are
-    INTEGER, so `id = 2147483648::INTEGER` failed with "integer out of range" (500) where an
-    id that names no row must answer 404 (or 422 as a reference, or match nothing as a
-    filter). PostgreSQL compares INTEGER columns with BIGINT values (indexes included), and
-    assigns a BIGINT to an INTEGER column when it fits. Only bind casts use this type: DDL
-    compiles the generic Integer.
-    """
-    return "BIGINT"
 
 
 def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:

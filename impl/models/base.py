@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, Numeric, String, TypeDecorator
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    TypeDecorator,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING_CONVENTION = {
@@ -15,6 +24,12 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Ids and the columns that hold one: BIGINT, as the contract allows ids up to 2^63-1. On SQLite
+# an INTEGER, which is 64-bit there and, as a primary key, the ROWID that numbers new rows
+# (a BIGINT primary key would not be).
+IdType = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
@@ -128,7 +143,7 @@ class TeamScoped:
 
     @declared_attr
     def team_id(cls) -> Mapped[int]:
-        return mapped_column(Integer, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False)
+        return mapped_column(IdType, ForeignKey("teams.id", ondelete="CASCADE"), nullable=False)
 
 
 class Timestamped:

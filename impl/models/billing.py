@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, ExactDecimal, TeamScoped, Timestamped, UTCDateTime, utcnow
+from .base import Base, ExactDecimal, IdType, TeamScoped, Timestamped, UTCDateTime, utcnow
 
 
 class InvoiceSequence(Base):
@@ -34,7 +34,7 @@ class InvoiceSequence(Base):
     __tablename__ = "invoice_sequences"
 
     team_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+        IdType, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
     )
     last_value: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
 
@@ -51,17 +51,17 @@ class Invoice(TeamScoped, Timestamped, Base):
         Index("ix_invoices_team_number", "team_id", "number"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     # Bumped by every UPDATE (`WHERE version = ?`): a concurrent change of the same invoice
     # makes the later writer fail instead of, say, recording a second payment.
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     sequence: Mapped[int] = mapped_column(BigInteger, nullable=False)
     number: Mapped[str] = mapped_column(String(40), nullable=False)
     client_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("clients.id", ondelete="RESTRICT"), nullable=False
+        IdType, ForeignKey("clients.id", ondelete="RESTRICT"), nullable=False
     )
     event_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("events.id", ondelete="RESTRICT"), nullable=True
+        IdType, ForeignKey("events.id", ondelete="RESTRICT"), nullable=True
     )
     status: Mapped[str] = mapped_column(String(20), nullable=False)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
@@ -92,9 +92,9 @@ class InvoiceItem(Base):
     __tablename__ = "invoice_items"
     __table_args__ = (Index("ix_invoice_items_invoice_position", "invoice_id", "position"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     invoice_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False
+        IdType, ForeignKey("invoices.id", ondelete="CASCADE"), nullable=False
     )
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     description: Mapped[str] = mapped_column(String(500), nullable=False)
@@ -115,12 +115,12 @@ class InvoiceItemTax(Base):
     __tablename__ = "invoice_item_taxes"
     __table_args__ = (Index("ix_invoice_item_taxes_item_position", "item_id", "position"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     item_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("invoice_items.id", ondelete="CASCADE"), nullable=False
+        IdType, ForeignKey("invoice_items.id", ondelete="CASCADE"), nullable=False
     )
     position: Mapped[int] = mapped_column(Integer, nullable=False)
-    tax_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    tax_id: Mapped[int] = mapped_column(IdType, nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     rate: Mapped[Decimal] = mapped_column(ExactDecimal(5, 2), nullable=False)
     inclusive: Mapped[bool] = mapped_column(Boolean, nullable=False)
@@ -141,7 +141,7 @@ class Transaction(TeamScoped, Base):
         Index("ix_transactions_team_client", "team_id", "client_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     type: Mapped[str] = mapped_column(String(10), nullable=False)
     status: Mapped[str] = mapped_column(String(10), nullable=False)
     provider: Mapped[str] = mapped_column(String(20), nullable=False)
@@ -149,10 +149,10 @@ class Transaction(TeamScoped, Base):
     fee: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     currency: Mapped[str] = mapped_column(String(3), nullable=False)
     invoice_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("invoices.id", ondelete="RESTRICT"), nullable=True
+        IdType, ForeignKey("invoices.id", ondelete="RESTRICT"), nullable=True
     )
     client_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("clients.id", ondelete="RESTRICT"), nullable=True
+        IdType, ForeignKey("clients.id", ondelete="RESTRICT"), nullable=True
     )
     description: Mapped[str] = mapped_column(String(255), nullable=False)
     provider_reference: Mapped[str | None] = mapped_column(String(255), nullable=True)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, TeamScoped, Timestamped, UTCDateTime
+from .base import Base, IdType, TeamScoped, Timestamped, UTCDateTime
 
 
 class Event(TeamScoped, Timestamped, Base):
@@ -27,15 +27,15 @@ class Event(TeamScoped, Timestamped, Base):
         Index("ix_events_team_location", "team_id", "location_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     event_type_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("event_types.id", ondelete="RESTRICT"), nullable=False
+        IdType, ForeignKey("event_types.id", ondelete="RESTRICT"), nullable=False
     )
     client_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("clients.id", ondelete="RESTRICT"), nullable=True
+        IdType, ForeignKey("clients.id", ondelete="RESTRICT"), nullable=True
     )
     location_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("locations.id", ondelete="RESTRICT"), nullable=True
+        IdType, ForeignKey("locations.id", ondelete="RESTRICT"), nullable=True
     )
     title: Mapped[str] = mapped_column(String(255), nullable=False)
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
@@ -54,6 +54,6 @@ class Event(TeamScoped, Timestamped, Base):
 team_event_counts = Table(
     "team_event_counts",
     Base.metadata,
-    Column("team_id", Integer, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("team_id", IdType, ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
     Column("n", BigInteger, nullable=False),
 )

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, ExactDecimal, TeamScoped, Timestamped
+from .base import Base, ExactDecimal, IdType, TeamScoped, Timestamped
 
 
 def sortable_string(length: int) -> String:
@@ -39,7 +39,7 @@ class EventType(TeamScoped, Timestamped, Base):
         Index("ix_event_types_team_active", "team_id", "is_active"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     name: Mapped[str] = mapped_column(sortable_string(255), nullable=False)
     slug: Mapped[str] = mapped_column(String(100), nullable=False)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -58,7 +58,7 @@ class Client(TeamScoped, Timestamped, Base):
     __tablename__ = "clients"
     __table_args__ = (Index("ix_clients_team_name", "team_id", "name", "id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     name: Mapped[str] = mapped_column(sortable_string(255), nullable=False)
     email: Mapped[str | None] = mapped_column(String(255), nullable=True)
     phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
@@ -90,9 +90,9 @@ class ClientTag(Base):
         Index("ix_client_tags_tag_client", "tag", "client_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     client_id: Mapped[int] = mapped_column(
-        Integer, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False
+        IdType, ForeignKey("clients.id", ondelete="CASCADE"), nullable=False
     )
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     tag: Mapped[str] = mapped_column(String(50), nullable=False)
@@ -106,7 +106,7 @@ class Location(TeamScoped, Timestamped, Base):
         Index("ix_locations_team_active", "team_id", "is_active"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     name: Mapped[str] = mapped_column(sortable_string(255), nullable=False)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     address: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
@@ -124,11 +124,11 @@ class Workflow(TeamScoped, Timestamped, Base):
         Index("ix_workflows_team_active", "team_id", "is_active"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     name: Mapped[str] = mapped_column(sortable_string(255), nullable=False)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     event_type_id: Mapped[int | None] = mapped_column(
-        Integer, ForeignKey("event_types.id", ondelete="RESTRICT"), nullable=True, index=True
+        IdType, ForeignKey("event_types.id", ondelete="RESTRICT"), nullable=True, index=True
     )
     trigger: Mapped[str] = mapped_column(String(30), nullable=False)
     offset_value: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -145,7 +145,7 @@ class Tax(TeamScoped, Timestamped, Base):
         Index("ix_taxes_team_active", "team_id", "is_active"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
     name: Mapped[str] = mapped_column(sortable_string(100), nullable=False)
     rate: Mapped[Decimal] = mapped_column(ExactDecimal(5, 2), nullable=False)
     inclusive: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
