@@ -3,7 +3,7 @@
 `team_event_counts(team_id, n)` is filled from `events`, then maintained by AFTER INSERT,
 DELETE and UPDATE OF team_id triggers on `events` (SQLite trigger SQL; a plpgsql function on
 PostgreSQL). Counting a team's rows costs O(rows) on every list request (47 ms at 1M events);
-reading one row does not. Filtered lists still COUNT (see `listing.paginate`).
+reading one row does not. Filtered lists still COUNT (see `listing.Listing`).
 
 Revision ID: 0003
 Revises: 0002
