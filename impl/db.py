@@ -138,14 +138,8 @@ class TeamReader:
     """
 
     def __init__(self, connection: Connection, team_id: int) -> None:
-        self.bind = connection
+        self.bind = connection  # its owner closes it (`Database.reader`, the request state)
         self.team_id = team_id
-
-    def __enter__(self) -> TeamReader:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        """The connection is its owner's to close (`Database.reader`, the request state)."""
 
     def execute(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Result:
         return self.bind.execute(
@@ -203,9 +197,12 @@ def _touches_team_scoped(state: ORMExecuteState) -> bool:
 
 @event.listens_for(Session, "do_orm_execute")
 def _scope_to_team(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return  # inserts: `_stamp_team` gives new rows their team
+    loads_for_parent = state.is_column_load or state.is_relationship_load
     team_id = state.session.info.get(TEAM_KEY)
     if team_id is None:
-        if (state.is_select or state.is_update or state.is_delete) and _touches_team_scoped(state):
+        if not loads_for_parent and _touches_team_scoped(state):
             raise ScopingError("team-scoped statement in a session without a team")
         return
     # Column and relationship loads inherit the criterion of the statement that loaded the
@@ -215,9 +212,7 @@ def _scope_to_team(state: ORMExecuteState) -> None:
         state.parameters = [{**p, TEAM_PARAM: team_id} for p in parameters]
     else:
         state.parameters = {**(parameters or {}), TEAM_PARAM: team_id}
-    if state.is_column_load or state.is_relationship_load:
-        return
-    if state.is_select or state.is_update or state.is_delete:
+    if not loads_for_parent:
         # Always added: it is a no-op for statements without scoped entities, and it reaches
         # scoped entities inside subqueries that `all_mappers` does not list.
         state.statement = team_scoped(state.statement)

@@ -28,10 +28,11 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
-from .db import unicode_lower
+from .db import TeamReader, unicode_lower
 from .document import Filter, Operation, load_document
 from .errors import BadRequest
 
@@ -96,7 +97,7 @@ class Listing:
         base: Select,
         fields: FieldMap,
         serialize: Callable[[Any], dict],
-        kept_total: Callable[[Any], int] | None = None,
+        kept_total: Callable[[TeamReader | Session], int] | None = None,
     ) -> None:
         self.base = base
         self.fields = fields
@@ -105,7 +106,7 @@ class Listing:
         self.entities = isinstance(base.column_descriptions[0]["expr"], type)
         self._plans: dict[tuple[str, tuple[str, ...], str], _Plan] = {}
 
-    def page(self, source: Any, query: ListQuery) -> dict:
+    def page(self, source: TeamReader | Session, query: ListQuery) -> dict:
         """`{"data", "links", "meta"}` for one page under the request's filters."""
         operation = query.operation
         present = tuple(f for f in operation.filters if query.args.get(f.param) is not None)

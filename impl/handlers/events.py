@@ -7,8 +7,7 @@ from ._support import list_query, reader, unit_of_work
 
 
 async def list_events(token_info: dict, **args) -> dict:
-    with reader(token_info) as team:
-        return service.list_events(team, list_query(args))
+    return service.list_events(reader(token_info), list_query(args))
 
 
 async def create_event(token_info: dict, body: dict) -> tuple[dict, int]:
@@ -17,8 +16,7 @@ async def create_event(token_info: dict, body: dict) -> tuple[dict, int]:
 
 
 async def get_event(token_info: dict, id: int) -> dict:
-    with reader(token_info) as team:
-        return {"data": service.get_event(team, id)}
+    return {"data": service.get_event(reader(token_info), id)}
 
 
 async def update_event(token_info: dict, id: int, body: dict) -> dict:
