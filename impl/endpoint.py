@@ -60,7 +60,6 @@ class Endpoint:
     security context's `token_info` when the handler names it."""
 
     def __init__(self, operation: AbstractOperation) -> None:
-        self.operation_id = operation.operation_id
         self.function = operation.function
         signature = inspect.signature(unwrap_decorators(self.function))
         names = set(signature.parameters)
@@ -113,7 +112,7 @@ class Endpoint:
 
 def _unpack(answer: t.Any) -> tuple[int, bytes]:
     """A handler's `data`, `(data, status)` or `(NoContent, 204)` as status and JSON bytes."""
-    data, status = (answer if isinstance(answer, tuple) else (answer, None))[:2]
+    data, status = answer if isinstance(answer, tuple) else (answer, None)
     if data is None or data is NoContent:
         return status or 204, b""
     return status or 200, json_bytes(data)

@@ -333,9 +333,10 @@ def path_parameter_errors(operation, raw: dict[str, str]) -> Errors:
 class QueryAndPathValidator(ParameterValidator):
     """Parameters: every failing one reported, keyed by its name, answered 400.
 
-    Built once per operation (`request_validation`); a request's values are read straight
-    from the ASGI scope and converted as Connexion's URI parser does (the last of repeated
-    values; a value that does not convert stays text, and its schema then says why).
+    Built once per operation (`middleware.PreparedValidationOperation`); a request's values
+    are read straight from the ASGI scope and converted as Connexion's URI parser does (the
+    last of repeated values; a value that does not convert stays text, and its schema then
+    says why).
     """
 
     def __init__(self, parameters, uri_parser, strict_validation=False, **kwargs) -> None:

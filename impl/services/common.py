@@ -44,8 +44,13 @@ def get_or_404(session: Session, model: type[Model], id_: int) -> Model:
     """A row of the session's team by id; another team's id is as unknown as a missing one."""
     row = session.get(model, id_)
     if row is None:
-        raise NotFound(f"No {_label(model)} with id {id_}.")
+        raise missing(model, id_)
     return row
+
+
+def missing(model: type, id_: int) -> NotFound:
+    """The 404 of an id that names no row of the caller's team."""
+    return NotFound(f"No {_label(model)} with id {id_}.")
 
 
 def _label(model: type) -> str:

@@ -25,12 +25,12 @@ from sqlalchemy.orm import Session
 
 from ..db import TEAM_PARAM, TeamReader
 from ..domain.recurrence import OccurrenceSeries, Recurrence, recurrence_errors
-from ..errors import BadRequest, NotFound
+from ..errors import BadRequest
 from ..listing import Listing, ListQuery, bound_value, envelope
 from ..models.base import WireTimestamp
 from ..models.bookings import Event, team_event_counts
 from ..models.resources import Client, EventType, Location
-from .common import Rules, current_team, get_or_404, iso
+from .common import Rules, current_team, get_or_404, iso, missing
 
 CANCELLED = "cancelled"
 
@@ -115,7 +115,7 @@ def list_events(source: TeamReader | Session, query: ListQuery) -> dict[str, Any
 def get_event(source: TeamReader | Session, event_id: int) -> dict[str, Any]:
     row = source.execute(_BY_ID, {"event_id": event_id}).first()
     if row is None:
-        raise NotFound(f"No event with id {event_id}.")
+        raise missing(Event, event_id)
     return serialize(row)
 
 
