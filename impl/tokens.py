@@ -103,7 +103,7 @@ class _DriverStatement:
     positional: bool
 
 
-_COMPILED: dict[str, _DriverStatement] = {}
+_COMPILED: dict[tuple[str, str, str], _DriverStatement] = {}  # per SQL and paramstyle
 
 
 def _token_row(connection: Connection, token_id: int) -> tuple | None:
@@ -116,10 +116,11 @@ def _token_row(connection: Connection, token_id: int) -> tuple | None:
     `revoked_at` is only compared with NULL.
     """
     dialect = connection.dialect
-    statement = _COMPILED.get(dialect.name)
+    key = (dialect.name, dialect.driver, dialect.paramstyle)
+    statement = _COMPILED.get(key)
     if statement is None:
         compiled = _TOKEN_BY_ID.compile(dialect=dialect)
-        statement = _COMPILED[dialect.name] = _DriverStatement(compiled.string, compiled.positional)
+        statement = _COMPILED[key] = _DriverStatement(compiled.string, compiled.positional)
     params = (token_id,) if statement.positional else {"token_id": token_id}
     cursor = connection.connection.cursor()
     try:
