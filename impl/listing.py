@@ -86,10 +86,11 @@ class Listing:
     statement and its cache key cost more than running it on the hottest lists. `source` is a
     team `Session` or a `TeamReader`; both add the team criterion and its parameter.
 
-    `kept_total(source)`, when given, answers the total of a request without any `x-filter`
-    parameter (a count kept elsewhere, cheaper than COUNT over the team's rows); a filtered
-    request is always counted. A base that selects columns (`select(Event.id, ...)`) hands
-    `serialize` rows, one that selects an entity hands it ORM objects.
+    `kept_total(reader)`, when given, answers the total of a request without any `x-filter`
+    parameter (a count kept elsewhere, cheaper than COUNT over the team's rows; such a list
+    is read through a `TeamReader`); a filtered request is always counted. A base that selects
+    columns (`select(Event.id, ...)`) hands `serialize` rows, one that selects an entity hands
+    it ORM objects.
     """
 
     def __init__(
@@ -97,7 +98,7 @@ class Listing:
         base: Select,
         fields: FieldMap,
         serialize: Callable[[Any], dict],
-        kept_total: Callable[[TeamReader | Session], int] | None = None,
+        kept_total: Callable[[TeamReader], int] | None = None,
     ) -> None:
         self.base = base
         self.fields = fields

@@ -4,9 +4,10 @@ and the one scoping rule in `db.py` refuses statements that could cross teams.""
 from __future__ import annotations
 
 import pytest
-from schedulingkit.impl.db import ScopingError
+from schedulingkit.impl.db import TEAM_PARAM, DriverQuery, ScopingError
+from schedulingkit.impl.models.bookings import team_event_counts
 from schedulingkit.impl.models.resources import Client, EventType, Tax
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 CREATE = {
     "/event-types": {
@@ -110,3 +111,24 @@ def test_plain_core_statements_on_team_tables_are_refused(app, make_api):
         reader.execute(bare)
     with app.database.team_session(team.team_id) as session, pytest.raises(ScopingError):
         session.execute(bare)
+
+
+def test_driver_run_queries_must_filter_by_team_themselves(app, make_api):
+    """A driver-run query cannot be given the criterion: it may only read tables that are not
+    team-scoped, filtered by the reader's own team parameter."""
+    owner, other = make_api(), make_api()
+    owner.create("/taxes", CREATE["/taxes"])
+    counts = DriverQuery(
+        select(team_event_counts.c.n).where(team_event_counts.c.team_id == bindparam(TEAM_PARAM))
+    )
+    event_type = owner.create("/event-types", CREATE["/event-types"])
+    owner.create(
+        "/events", {"event_type_id": event_type["id"], "starts_at": "2026-03-16T09:00:00Z"}
+    )
+    with app.database.reader(owner.team_id) as reader:
+        assert reader.first(counts) == (1,)
+    with app.database.reader(other.team_id) as reader:
+        assert reader.first(counts) is None
+        for escaping in (select(Tax.name), select(Tax.__table__.c.name)):
+            with pytest.raises(ScopingError):
+                reader.first(DriverQuery(escaping))

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Row, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
-from ..db import TEAM_PARAM, TeamReader
+from ..db import TEAM_PARAM, DriverQuery, TeamReader
 from ..domain.recurrence import OccurrenceSeries, Recurrence, recurrence_errors
 from ..errors import BadRequest
 from ..listing import Listing, ListQuery, bound_value, envelope
@@ -93,27 +93,28 @@ def serialize(event: Event | Row) -> dict[str, Any]:
 
 
 _BY_ID = select(*WIRE_COLUMNS).where(Event.id == bindparam("event_id"))
-_KEPT_COUNT = select(team_event_counts.c.n).where(
-    team_event_counts.c.team_id == bindparam(TEAM_PARAM)
+_KEPT_COUNT = DriverQuery(
+    select(team_event_counts.c.n).where(team_event_counts.c.team_id == bindparam(TEAM_PARAM))
 )
 
 
-def team_event_count(source: TeamReader | Session) -> int:
+def team_event_count(reader: TeamReader) -> int:
     """The team's events, from the trigger-kept `team_event_counts` (one row read, where
     COUNT(*) walks every event of the team)."""
-    return source.scalar(_KEPT_COUNT) or 0
+    row = reader.first(_KEPT_COUNT)
+    return row[0] if row is not None else 0
 
 
 # Rows of plain columns, not ORM objects: a page needs no identity map or change tracking.
 LISTING = Listing(select(*WIRE_COLUMNS), LIST_FIELDS, serialize, kept_total=team_event_count)
 
 
-def list_events(source: TeamReader | Session, query: ListQuery) -> dict[str, Any]:
-    return LISTING.page(source, query)
+def list_events(reader: TeamReader, query: ListQuery) -> dict[str, Any]:
+    return LISTING.page(reader, query)
 
 
-def get_event(source: TeamReader | Session, event_id: int) -> dict[str, Any]:
-    row = source.execute(_BY_ID, {"event_id": event_id}).first()
+def get_event(reader: TeamReader, event_id: int) -> dict[str, Any]:
+    row = reader.execute(_BY_ID, {"event_id": event_id}).first()
     if row is None:
         raise missing(Event, event_id)
     return serialize(row)
