@@ -113,7 +113,7 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     @asynccontextmanager
     async def lifespan(_app):
         yield
-        database.dispose()
+        await database.aclose()
 
     app = EndpointApp(
         __name__,

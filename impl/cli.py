@@ -199,15 +199,9 @@ def seed(team_id: int) -> None:
 
 
 def _seed(team_id: int) -> dict[str, int]:
-    from .models.platform import Team
-    from .seed import seed_team
+    from .seed import seed
 
-    database = _database()
-    with database.system_session() as session:
-        if session.get(Team, team_id) is None:
-            raise LookupError(f"no team with id {team_id}")
-    with database.unit_of_work(team_id) as session:
-        return seed_team(session).counts()
+    return seed(_settings().database_url, team_id).counts()
 
 
 @click.command()

@@ -1,33 +1,39 @@
-"""Engines, sessions and the one place where team scoping is enforced.
+"""Engines, the request's connection, and the one place where team scoping is enforced.
 
-Every statement that reads a `TeamScoped` model gets `TEAM_CRITERIA` (`team_id = :sk_team_id`
-on every scoped entity, subqueries included) from `team_scoped`, and the caller's team as
-that parameter: in a team session through `_scope_to_team`, on the session-free read path
-through `TeamReader`. Rows flushed by a session are stamped with its team in `_stamp_team`.
-A session without a team, or a statement the criterion cannot reach (plain Core on a scoped
-table), is refused, so no query can forget the filter.
+The request path runs on SQLAlchemy's asyncio extension: psycopg 3's async driver for
+PostgreSQL, aiosqlite for SQLite. Connections are in autocommit at the driver, so a read is
+one round trip with no BEGIN/ROLLBACK around it; a write that needs more than one statement
+opens its transaction explicitly (`TeamConnection.transaction`).
+
+Every statement a `TeamConnection` runs goes through `team_scoped`: ORM-enabled SELECT,
+UPDATE and DELETE get `TEAM_CRITERIA` (`team_id = :sk_team_id` on every scoped entity,
+subqueries included), INSERTs into a scoped table get the team's id as `team_id`, and the
+team's id is bound as that parameter. A plain Core statement on a scoped table, which the
+criterion cannot reach, is refused, so no query can forget the filter. The synchronous
+`system_session` (the CLI, tests) touches only platform tables.
 """
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
-    Connection,
     Engine,
     Executable,
+    Insert,
     Result,
     Table,
     bindparam,
     create_engine,
     event,
+    select,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 from sqlalchemy.sql import visitors
@@ -35,62 +41,107 @@ from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import String
 
 from .models import Base, TeamScoped
+from .models.platform import Team
 
-TEAM_KEY = "team_id"
 TEAM_PARAM = "sk_team_id"  # the bound parameter TEAM_CRITERIA reads
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
+
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
 class ScopingError(RuntimeError):
     """A team-scoped statement was about to run without (or outside) its team."""
 
 
+@dataclass(frozen=True)
+class TeamDefaults:
+    """What new rows of a team take when the request leaves a field out (read with the token)."""
+
+    id: int
+    timezone: str
+    currency: str
+    invoice_prefix: str
+
+
 class Database:
-    """An engine and its session factory: one per app (tests run several side by side)."""
+    """The server's async engine, and a synchronous one for platform chores (CLI, tests)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.engine: AsyncEngine = make_async_engine(url)
+        self._sync_engine: Engine | None = None
 
-    def team_session(self, team_id: int) -> Session:
-        """A session that sees and writes only `team_id`'s rows."""
-        session = self.sessions()
-        session.info[TEAM_KEY] = team_id
-        return session
-
-    @contextmanager
-    def unit_of_work(self, team_id: int) -> Iterator[Session]:
-        """A team session committed when the block succeeds, rolled back otherwise."""
-        with self.team_session(team_id) as session, session.begin():
-            yield session
+    @property
+    def sync_engine(self) -> Engine:
+        if self._sync_engine is None:
+            self._sync_engine = make_engine(self.url)
+        return self._sync_engine
 
     @contextmanager
     def system_session(self) -> Iterator[Session]:
         """A session for platform tables (teams, tokens) only; committed on success."""
-        with self.sessions() as session, session.begin():
+        with sessionmaker(self.sync_engine, expire_on_commit=False).begin() as session:
             yield session
 
-    @contextmanager
-    def reader(self, team_id: int) -> Iterator[TeamReader]:
-        """`team_id`'s rows through a plain Core connection: the read path with no session."""
-        with self.engine.connect() as connection:
-            yield TeamReader(connection, team_id)
+    async def connect(self) -> AsyncConnection:
+        return await self.engine.connect()
+
+    @asynccontextmanager
+    async def team(self, team_id: int) -> AsyncIterator[TeamConnection]:
+        """A connection of its own seen as `team_id` (seeding, tests; requests use the
+        connection their token was read with)."""
+        async with self.engine.connect() as connection:
+            yield TeamConnection(connection, await team_defaults(connection, team_id))
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()
+        self.dispose()
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        """Close the synchronous engine's connections (the async ones close in `aclose`)."""
+        if self._sync_engine is not None:
+            self._sync_engine.dispose()
+
+
+def async_url(url: str) -> URL:
+    """`url` with the asyncio driver of its backend (aiosqlite, psycopg's async mode)."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite")
+    if backend == "postgresql":
+        return parsed.set(drivername="postgresql+psycopg")
+    raise ValueError(f"unsupported database backend {backend!r} (SQLite or PostgreSQL)")
+
+
+def make_async_engine(url: str) -> AsyncEngine:
+    """The request path's engine: autocommit at the driver, no pre-ping per checkout."""
+    parsed = async_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_async_engine(parsed, isolation_level="AUTOCOMMIT")
+        event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        return engine
+    return create_async_engine(
+        parsed,
+        isolation_level="AUTOCOMMIT",
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        pool_recycle=3600,
+    )
 
 
 def make_engine(url: str) -> Engine:
-    """An engine with the per-backend settings the server relies on."""
+    """A synchronous engine with the same per-backend settings (CLI, migrations, tests)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True)
 
 
-def _configure_sqlite(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     """WAL for concurrent readers, enforced foreign keys, and a Unicode-aware lower()."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -129,65 +180,62 @@ def _compile_lower_sqlite(element, compiler, **kw):
     return f"sk_lower({compiler.process(element.clauses, **kw)})"
 
 
-class DriverQuery:
-    """A SQLAlchemy statement compiled once per dialect and run on the driver's cursor.
+class TeamConnection:
+    """One team's view of a connection: every statement scoped to the team.
 
-    For the one-row reads every request makes (the token, a team's kept event count): in the
-    running server SQLAlchemy's execution layer costs ~40-55 us around queries the driver
-    answers in ~5 us. Values come back as the driver gives them, with no type processing:
-    only for columns whose driver values the caller can use as they are.
+    The connection is in autocommit: each statement outside `transaction()` commits on its
+    own, which is what a read or a single-statement write wants (one round trip).
     """
 
-    def __init__(self, statement: Executable) -> None:
-        self.statement = statement
-        self._compiled: dict[tuple[str, str, str], tuple[str, tuple[str, ...] | None]] = {}
+    def __init__(self, connection: AsyncConnection, team: TeamDefaults) -> None:
+        self.connection = connection  # its owner closes it (the request state, `Database`)
+        self.team = team
+        self.dialect = connection.dialect.name
 
-    def first(self, connection: Connection, params: Mapping[str, Any]) -> tuple | None:
-        """The first row, on `connection`'s own driver connection (its transaction too)."""
-        dialect = connection.dialect
-        key = (dialect.name, dialect.driver, dialect.paramstyle)
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            statement = self.statement.compile(dialect=dialect)
-            positions = tuple(statement.positiontup or ()) if statement.positional else None
-            compiled = self._compiled[key] = (statement.string, positions)
-        sql, positions = compiled
-        values = params if positions is None else tuple(params[name] for name in positions)
-        cursor = connection.connection.cursor()
+    @property
+    def team_id(self) -> int:
+        return self.team.id
+
+    async def execute(self, statement: Executable, params: Params = None) -> Result:
+        scoped = team_scoped(statement)
+        if isinstance(params, Sequence):
+            bound: Any = [{**p, TEAM_PARAM: self.team.id} for p in params]
+        else:
+            bound = {**(params or {}), TEAM_PARAM: self.team.id}
+        return await self.connection.execute(scoped, bound)
+
+    async def scalar(self, statement: Executable, params: Params = None) -> Any:
+        return (await self.execute(statement, params)).scalar()
+
+    async def first(self, statement: Executable, params: Params = None) -> Any:
+        return (await self.execute(statement, params)).first()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """Statements that must commit together: BEGIN (SQLite: BEGIN IMMEDIATE, which takes
+        the write lock first, so two writers queue instead of failing on upgrade), then
+        COMMIT, or ROLLBACK when the block raises."""
+        begin = "BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN"
+        await self.connection.exec_driver_sql(begin)
         try:
-            cursor.execute(sql, values)
-            return cursor.fetchone()
-        finally:
-            cursor.close()
+            yield
+        except BaseException:
+            await self.connection.exec_driver_sql("ROLLBACK")
+            raise
+        await self.connection.exec_driver_sql("COMMIT")
 
 
-class TeamReader:
-    """Reads one team's rows over a Core connection, without an ORM session.
+# The token lookup reads the same columns in its own query (`tokens.authenticate`).
+DEFAULT_COLUMNS = (Team.timezone, Team.currency, Team.invoice_prefix)
+_TEAM_DEFAULTS = select(*DEFAULT_COLUMNS).where(Team.id == bindparam("team_id"))
 
-    A session costs more than the query on the hottest reads (a page of events, one event);
-    this runs ORM-enabled selects (`select(Event.id, ...)`) with the same `TEAM_CRITERIA` a
-    team session adds, so scoping stays one rule with one definition.
-    """
 
-    def __init__(self, connection: Connection, team_id: int) -> None:
-        self.bind = connection  # its owner closes it (`Database.reader`, the request state)
-        self.team_id = team_id
-
-    def execute(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Result:
-        return self.bind.execute(
-            team_scoped(statement), {**(params or {}), TEAM_PARAM: self.team_id}
-        )
-
-    def scalar(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
-        return self.execute(statement, params).scalar()
-
-    def first(self, query: DriverQuery, params: Mapping[str, Any] | None = None) -> tuple | None:
-        """A driver-run query's first row. The team criterion cannot be added to it, so it
-        must be a plain statement that filters by `:sk_team_id` itself (and names no
-        team-scoped table: `team_scoped` refuses those)."""
-        if team_scoped(query.statement) is not query.statement:
-            raise ScopingError("a driver-run query would escape the team criterion")
-        return query.first(self.bind, {**(params or {}), TEAM_PARAM: self.team_id})
+async def team_defaults(connection: AsyncConnection, team_id: int) -> TeamDefaults:
+    """A team's defaults (LookupError when there is no such team)."""
+    row = (await connection.execute(_TEAM_DEFAULTS, {"team_id": team_id})).first()
+    if row is None:
+        raise LookupError(f"no team with id {team_id}")
+    return TeamDefaults(team_id, *row)
 
 
 # The criterion reads the team from a bound parameter, not from a closure: the scoped statement
@@ -200,24 +248,47 @@ _scoped: WeakKeyDictionary[Executable, Executable] = WeakKeyDictionary()
 
 
 def team_scoped(statement: Executable) -> Executable:
-    """`statement` with `TEAM_CRITERIA`, made once per statement object (lists and reads
-    build theirs once, so the copy and its cache key are not made again per request)."""
+    """`statement` restricted to the team in `:sk_team_id`, made once per statement object
+    (services build theirs once, so the copy and its cache key are not made again per
+    request)."""
     scoped = _scoped.get(statement)
     if scoped is None:
-        if not _orm_enabled(statement) and _touches_scoped_table(statement):
-            raise ScopingError("a plain Core statement on a team table escapes the team criterion")
-        scoped = statement.options(TEAM_CRITERIA) if _orm_enabled(statement) else statement
-        _scoped[statement] = scoped
+        scoped = _scoped[statement] = _scope(statement)
     return scoped
+
+
+def _scope(statement: Executable) -> Executable:
+    if isinstance(statement, Insert):
+        table = statement.table
+        if isinstance(table, Table) and table in _scoped_tables():
+            if not _orm_enabled(statement):
+                raise ScopingError("insert into a team table with a plain Core statement")
+            return statement.values(team_id=bindparam(TEAM_PARAM))
+        _refuse_scoped_subqueries(statement)
+        return statement
+    if _orm_enabled(statement):
+        return statement.options(TEAM_CRITERIA)
+    _refuse_scoped_subqueries(statement)
+    return statement
+
+
+def team_condition(source: Any) -> Any:
+    """`team_id = :sk_team_id` for a team-scoped table or entity, else None: for SQL built
+    at compile time (`json_sql`), which the criterion cannot reach."""
+    table = getattr(source, "__table__", source)
+    if table in _scoped_tables():
+        return table.c.team_id == bindparam(TEAM_PARAM)
+    return None
+
+
+def _refuse_scoped_subqueries(statement: Executable) -> None:
+    scoped = _scoped_tables()
+    if any(element in scoped for element in visitors.iterate(statement)):
+        raise ScopingError("a plain Core statement on a team table escapes the team criterion")
 
 
 def _orm_enabled(statement: Executable) -> bool:
     return statement._propagate_attrs.get("compile_state_plugin") == "orm"
-
-
-def _touches_scoped_table(statement: Executable) -> bool:
-    scoped = _scoped_tables()
-    return any(element in scoped for element in visitors.iterate(statement))
 
 
 def _scoped_tables() -> frozenset[Table]:
@@ -228,60 +299,18 @@ def _scoped_tables() -> frozenset[Table]:
     )
 
 
-def _touches_team_scoped(state: ORMExecuteState) -> bool:
-    """Whether the statement reads or writes a team-scoped table anywhere (subqueries too)."""
-    if any(issubclass(mapper.class_, TeamScoped) for mapper in state.all_mappers):
-        return True
-    return _touches_scoped_table(state.statement)
-
-
 @event.listens_for(Session, "do_orm_execute")
-def _scope_to_team(state: ORMExecuteState) -> None:
-    if not (state.is_select or state.is_update or state.is_delete):
-        return  # inserts: `_stamp_team` gives new rows their team
-    loads_for_parent = state.is_column_load or state.is_relationship_load
-    team_id = state.session.info.get(TEAM_KEY)
-    if team_id is None:
-        if not loads_for_parent and _touches_team_scoped(state):
-            raise ScopingError("team-scoped statement in a session without a team")
+def _platform_only(state: ORMExecuteState) -> None:
+    """The synchronous sessions are for platform tables: a team table there is refused."""
+    if state.is_column_load or state.is_relationship_load:
         return
-    # Column and relationship loads inherit the criterion of the statement that loaded the
-    # parent; like every other statement they need the parameter it reads.
-    parameters = state.parameters
-    if isinstance(parameters, list):
-        state.parameters = [{**p, TEAM_PARAM: team_id} for p in parameters]
-    else:
-        state.parameters = {**(parameters or {}), TEAM_PARAM: team_id}
-    if not loads_for_parent:
-        # Always added: it is a no-op for statements without scoped entities, and it reaches
-        # scoped entities inside subqueries that `all_mappers` does not list.
-        state.statement = team_scoped(state.statement)
+    if any(issubclass(mapper.class_, TeamScoped) for mapper in state.all_mappers):
+        raise ScopingError("team-scoped statement in a platform session")
+    if any(element in _scoped_tables() for element in visitors.iterate(state.statement)):
+        raise ScopingError("team-scoped statement in a platform session")
 
 
 @event.listens_for(Session, "before_flush")
-def _stamp_team(session: Session, _context: Any, _instances: Any) -> None:
-    scoped = [obj for obj in (*session.new, *session.dirty) if isinstance(obj, TeamScoped)]
-    if not scoped:
-        return
-    team_id = session.info.get(TEAM_KEY)
-    if team_id is None:
-        raise ScopingError("team-scoped rows flushed by a session without a team")
-    for obj in scoped:
-        if obj.team_id is None:
-            obj.team_id = team_id
-        elif obj.team_id != team_id:
-            raise ScopingError("a session may write only its own team's rows")
-
-
-def unit_of_work(token_info: dict) -> contextlib.AbstractContextManager[Session]:
-    """The caller's team session (from the token info the security check produced); the
-    request's read connection goes back to the pool first, so a write holds one connection."""
-    token_info["request"].release()
-    return token_info["database"].unit_of_work(token_info["principal"].team_id)
-
-
-def reader(token_info: dict) -> TeamReader:
-    """The caller's team reader, on the connection the token was read with."""
-    database: Database = token_info["database"]
-    connection = token_info["request"].connection(database.engine)
-    return TeamReader(connection, token_info["principal"].team_id)
+def _no_team_rows(session: Session, _context: Any, _instances: Any) -> None:
+    if any(isinstance(obj, TeamScoped) for obj in (*session.new, *session.dirty)):
+        raise ScopingError("team-scoped rows flushed by a platform session")

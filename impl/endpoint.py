@@ -6,6 +6,10 @@ parameter definition; the response decorator works out the content type again. N
 depends on the request, so an `Endpoint` settles it once, when the API is added, and a
 request only reads and converts values. Routing, security and validation stay Connexion's
 middleware, which run before an endpoint is reached: an endpoint sees a valid request.
+
+A handler names what it takes: `ctx` (the `RequestContext` the token check bound), path
+parameters by name, `body`, and `query` (a list operation's `ListQuery`, built from the
+operation the endpoint holds).
 """
 
 from __future__ import annotations
@@ -21,10 +25,15 @@ from connexion.apps.asynchronous import AsyncApi, AsyncApp, AsyncASGIApp
 from connexion.decorators.parameter import sanitized, unwrap_decorators
 from connexion.operations import AbstractOperation
 from connexion.utils import TYPE_MAP
+from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
+from .document import Operation as SpecOperation
+from .document import load_document
+from .listing import ListQuery
 from .request_state import query_params
+from .security import CONTEXT_KEY
 
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 
@@ -55,28 +64,25 @@ class Parameter:
 
 
 class Endpoint:
-    """One operation's handler, called with what Connexion's parameter decorator would pass:
-    converted path and query parameters (query defaults filled in), `body`, and the
-    security context's `token_info` when the handler names it."""
+    """One operation's handler, called with converted path parameters, `body`, the request
+    context as `ctx`, and either the query parameters it names (defaults filled in) or,
+    when it takes `query`, all of them as the list operation's `ListQuery`."""
 
     def __init__(self, operation: AbstractOperation) -> None:
         self.function = operation.function
-        signature = inspect.signature(unwrap_decorators(self.function))
-        names = set(signature.parameters)
-        self.takes_kwargs = any(
-            p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()
-        )
-        self.takes_token_info = "token_info" in names
+        names = set(inspect.signature(unwrap_decorators(self.function)).parameters)
+        self.takes_ctx = "ctx" in names
+        self.list_operation: SpecOperation | None = None
+        if "query" in names:
+            self.list_operation = load_document().operation(operation.operation_id)
         definitions = operation.parameters
         self.path = [Parameter.from_definition(d) for d in definitions if d["in"] == "path"]
         self.query = [
             p
             for p in (Parameter.from_definition(d) for d in definitions if d["in"] == "query")
-            if self.takes_kwargs or p.argument in names
+            if self.list_operation is not None or p.argument in names
         ]
-        self.takes_body = operation.is_request_body_defined and (
-            self.takes_kwargs or "body" in names
-        )
+        self.takes_body = operation.is_request_body_defined and "body" in names
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kwargs = await self.arguments(scope, receive)
@@ -95,19 +101,34 @@ class Endpoint:
             kwargs[parameter.argument] = parameter.convert(path_values[parameter.name])
         if self.query:
             sent = query_params(scope)
+            args: dict[str, t.Any] = {}
             for parameter in self.query:
                 values = sent.getlist(parameter.name)
                 if values:
-                    kwargs[parameter.argument] = parameter.convert(values[-1])
+                    args[parameter.argument] = parameter.convert(values[-1])
                 elif parameter.has_default:
-                    kwargs[parameter.argument] = parameter.default
+                    args[parameter.argument] = parameter.default
+            if self.list_operation is None:
+                kwargs.update(args)
+            else:
+                kwargs["query"] = ListQuery(
+                    operation=self.list_operation,
+                    args=args,
+                    path_url=request_url(scope),
+                    query_items=tuple(sent.multi_items()),
+                )
         if self.takes_body:
             raw = await Request(scope, receive).body()
             kwargs["body"] = json.loads(raw) if raw else None
-        if self.takes_token_info:
+        if self.takes_ctx:
             context = scope.get("extensions", {}).get("connexion_context", {})
-            kwargs["token_info"] = context.get("token_info")
+            kwargs["ctx"] = context["token_info"][CONTEXT_KEY]
         return kwargs
+
+
+def request_url(scope: Scope) -> str:
+    """The request's absolute URL without its query string (what list links start from)."""
+    return str(URL(scope=scope)).partition("?")[0]
 
 
 def _unpack(answer: t.Any) -> tuple[int, bytes]:

@@ -8,7 +8,7 @@ identically for every resource.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import cached_property
@@ -28,12 +28,11 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
-from .db import TeamReader, unicode_lower
-from .document import Filter, Operation, load_document
+from .db import TeamConnection, unicode_lower
+from .document import Filter, Operation
 from .errors import BadRequest
 
 
@@ -56,14 +55,10 @@ FieldMap = Mapping[str, "ColumnElement | Contains"]
 class ListQuery:
     """What a list request asked for: its operation, its validated arguments and its URL."""
 
-    operation_id: str
+    operation: Operation
     args: Mapping[str, Any]
     path_url: str  # absolute URL without the query string
     query_items: Sequence[tuple[str, str]] = field(default_factory=tuple)  # as sent
-
-    @cached_property
-    def operation(self) -> Operation:
-        return load_document().operations[self.operation_id]
 
     @cached_property
     def page(self) -> int:
@@ -83,14 +78,13 @@ class Listing:
 
     The count and page statements for a combination of filters are built once per dialect and
     reused, with the filter values, the team, LIMIT and OFFSET as bound parameters: building a
-    statement and its cache key cost more than running it on the hottest lists. `source` is a
-    team `Session` or a `TeamReader`; both add the team criterion and its parameter.
+    statement and its cache key cost more than running it on the hottest lists. A request is
+    two statements, the count and the page: the base selects plain columns, children included
+    as JSON (`json_sql`), and `serialize` turns each row into the answered item.
 
-    `kept_total(reader)`, when given, answers the total of a request without any `x-filter`
-    parameter (a count kept elsewhere, cheaper than COUNT over the team's rows; such a list
-    is read through a `TeamReader`); a filtered request is always counted. A base that selects
-    columns (`select(Event.id, ...)`) hands `serialize` rows, one that selects an entity hands
-    it ORM objects.
+    `kept_total(db)`, when given, answers the total of a request without any `x-filter`
+    parameter (a count kept elsewhere, cheaper than COUNT over the team's rows); a filtered
+    request is always counted.
     """
 
     def __init__(
@@ -98,39 +92,38 @@ class Listing:
         base: Select,
         fields: FieldMap,
         serialize: Callable[[Any], dict],
-        kept_total: Callable[[TeamReader], int] | None = None,
+        kept_total: Callable[[TeamConnection], Awaitable[int]] | None = None,
     ) -> None:
         self.base = base
         self.fields = fields
         self.serialize = serialize
         self.kept_total = kept_total
-        self.entities = isinstance(base.column_descriptions[0]["expr"], type)
         self._plans: dict[tuple[str, tuple[str, ...], str], _Plan] = {}
 
-    def page(self, source: TeamReader | Session, query: ListQuery) -> dict:
+    async def page(self, db: TeamConnection, query: ListQuery) -> dict:
         """`{"data", "links", "meta"}` for one page under the request's filters."""
         operation = query.operation
         present = tuple(f for f in operation.filters if query.args.get(f.param) is not None)
-        dialect = source.bind.dialect.name
-        key = (operation.operation_id, tuple(f.param for f in present), dialect)
+        key = (operation.operation_id, tuple(f.param for f in present), db.dialect)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = self._plan(operation, present, dialect)
+            plan = self._plans[key] = self._plan(operation, present, db.dialect)
         params = filter_values(present, query.args, self.fields)
         if self.kept_total is not None and not present:
-            total = self.kept_total(source)
+            total = await self.kept_total(db)
         else:
-            total = source.scalar(plan.count, params) or 0
+            total = await db.scalar(plan.count, params) or 0
         params[_LIMIT], params[_OFFSET] = query.per_page, (query.page - 1) * query.per_page
-        result = source.execute(plan.page, params)
-        rows = result.scalars().all() if self.entities else result.all()
+        rows = (await db.execute(plan.page, params)).all()
         return envelope([self.serialize(row) for row in rows], total, query)
 
     def _plan(self, operation: Operation, present: tuple[Filter, ...], dialect: str) -> _Plan:
         stmt = self.base
         for spec_filter in present:
             stmt = stmt.where(_condition(spec_filter, self.fields))
-        count = select(func.count()).select_from(stmt.order_by(None).subquery())
+        # counted over the ids alone: the children the page carries as JSON cost nothing here
+        counted = stmt.with_only_columns(_column(self.fields, "id")).order_by(None)
+        count = select(func.count()).select_from(counted.subquery())
         ordered = order_by(stmt, operation, self.fields, dialect)
         return _Plan(count, ordered.limit(bindparam(_LIMIT)).offset(bindparam(_OFFSET)))
 

@@ -1,8 +1,8 @@
 """What one request carries between the layers that serve it.
 
 The token check decides headers every answer must carry (rate limits) and opens the
-database connection it reads the token with; readers later in the same request reuse that
-connection instead of checking another one out of the pool. The query string is parsed once
+database connection it reads the token with; the handler's statements run on that same
+connection, so a request checks out one connection, once. The query string is parsed once
 for the validator, the handler's arguments and the list links. `RequestStateMiddleware` gives
 each request its `RequestState`, adds the headers to whatever is answered, and returns the
 connection to the pool when the request ends.
@@ -10,7 +10,7 @@ connection to the pool when the request ends.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.datastructures import MutableHeaders, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,7 +20,7 @@ STATE_KEY = "schedulingkit.request"
 class RequestState:
     def __init__(self, query_string: bytes = b"") -> None:
         self.headers: dict[str, str] = {}
-        self._connection: Connection | None = None
+        self._connection: AsyncConnection | None = None
         self._query_string = query_string
         self._query: QueryParams | None = None
 
@@ -30,18 +30,17 @@ class RequestState:
             self._query = QueryParams(self._query_string)
         return self._query
 
-    def connection(self, engine: Engine) -> Connection:
-        """The request's read connection, opened by the first caller."""
+    async def connection(self, engine: AsyncEngine) -> AsyncConnection:
+        """The request's connection, checked out by the first caller."""
         if self._connection is None:
-            self._connection = engine.connect()
+            self._connection = await engine.connect()
         return self._connection
 
-    def release(self) -> None:
-        """Return the connection to the pool: when the request ends, and before a write opens
-        a session of its own (so a request never holds two)."""
+    async def release(self) -> None:
+        """Return the connection to the pool (the pool rolls back anything left open)."""
         connection, self._connection = self._connection, None
         if connection is not None:
-            connection.close()
+            await connection.close()
 
 
 def request_state(scope: Scope) -> RequestState:
@@ -78,4 +77,4 @@ class RequestStateMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            state.release()
+            await state.release()

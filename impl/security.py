@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from connexion.lifecycle import ConnexionRequest
 from connexion.security import AbstractSecurityHandler
 
-from .db import Database
+from .context import RequestContext
+from .db import Database, TeamConnection
 from .document import Document, Operation
 from .errors import Forbidden, TooManyAttempts, Unauthenticated
 from .ratelimit import RateLimiter
 from .request_state import request_state
 from .tokens import Principal, authenticate
+
+CONTEXT_KEY = "context"  # where the token info Connexion keeps carries the RequestContext
 
 
 @dataclass
@@ -27,12 +30,17 @@ class TokenGuard:
     limiter: RateLimiter
 
     async def verify(self, request: ConnexionRequest) -> dict:
-        """Connexion security function: returns the token info handlers receive."""
-        return await self.authorize(request, self.document.operation(_operation_id(request)))
+        """Connexion security function: the token info it keeps (the endpoint takes the
+        request context from it)."""
+        context = await self.authorize(request, self.document.operation(_operation_id(request)))
+        return {"sub": str(context.principal.token_id), CONTEXT_KEY: context}
 
-    async def authorize(self, request: ConnexionRequest, operation: Operation | None) -> dict:
-        """401, 403 or 429 as the contract orders them; the token info when all pass."""
-        principal = self._principal(request)
+    async def authorize(
+        self, request: ConnexionRequest, operation: Operation | None
+    ) -> RequestContext:
+        """401, 403 or 429 as the contract orders them; the request context when all pass."""
+        state = request_state(request.scope)
+        principal = await self._principal(request)
         if operation is None:  # fail closed: an operation we cannot place grants nothing
             raise Forbidden("This action is unauthorized.")
         missing = [s for s in operation.scopes if not principal.can(s)]
@@ -44,22 +52,17 @@ class TokenGuard:
             _set_headers(request, decision.refusal_headers())
             raise TooManyAttempts()
         _set_headers(request, decision.headers())
-        return {
-            "sub": str(principal.token_id),
-            "principal": principal,
-            "database": self.database,
-            "request": request_state(request.scope),
-        }
+        connection = await state.connection(self.database.engine)
+        return RequestContext(principal, TeamConnection(connection, principal.team), state)
 
-    def _principal(self, request: ConnexionRequest) -> Principal:
+    async def _principal(self, request: ConnexionRequest) -> Principal:
         header = request.headers.get("authorization", "")
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
             raise Unauthenticated()
-        # a Core connection, not a session: this runs on every request and reads one row; the
-        # request keeps it for the handler's reads
-        connection = request_state(request.scope).connection(self.database.engine)
-        principal = authenticate(connection, credentials.strip())
+        # the request keeps this connection for the handler's statements
+        connection = await request_state(request.scope).connection(self.database.engine)
+        principal = await authenticate(connection, credentials.strip())
         if principal is None:
             raise Unauthenticated()
         return principal

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from .db import Database, TeamConnection
 from .models.billing import Transaction
 from .models.resources import EventType
 from .services import clients, event_types, events, invoices, locations, taxes, workflows
-from .services.common import current_team
 
 EVENT_TYPES = [
     {"name": "Initial assessment", "slug": "initial-assessment", "kind": "one_on_one",
@@ -82,31 +82,52 @@ class Seeded:
         }
 
 
-def seed_team(session: Session) -> Seeded:
-    """Create the demo data in the session's team."""
+def seed(url: str, team_id: int) -> Seeded:
+    """Seed team `team_id` from synchronous code (the CLI, tests): with an event loop and an
+    engine of its own."""
+
+    async def run() -> Seeded:
+        database = Database(url)
+        try:
+            return await seed_database(database, team_id)
+        finally:
+            await database.aclose()
+
+    return asyncio.run(run())
+
+
+async def seed_database(database: Database, team_id: int) -> Seeded:
+    """Create the demo data in team `team_id` (LookupError when there is no such team)."""
+    async with database.team(team_id) as db:
+        return await seed_team(db)
+
+
+async def seed_team(db: TeamConnection) -> Seeded:
+    """Create the demo data in the connection's team, through the services the API uses."""
     seeded = Seeded()
     for body in EVENT_TYPES:
-        body = {**body, "slug": _free_slug(session, body["slug"])}  # seeding twice works
-        seeded.event_types.append(event_types.create_event_type(session, body)["id"])
+        body = {**body, "slug": await _free_slug(db, body["slug"])}  # seeding twice works
+        seeded.event_types.append((await event_types.create_event_type(db, body))["id"])
     for name, email, phone, tags, tz in CLIENTS:
         body = {"name": name, "email": email, "phone": phone, "tags": tags}
         if tz:
             body["timezone"] = tz
-        seeded.clients.append(clients.create_client(session, body)["id"])
+        seeded.clients.append((await clients.create_client(db, body))["id"])
     for body in LOCATIONS:
-        seeded.locations.append(locations.create_location(session, dict(body))["id"])
+        seeded.locations.append((await locations.create_location(db, dict(body)))["id"])
     for body in TAXES:
-        seeded.taxes.append(taxes.create_tax(session, dict(body))["id"])
+        seeded.taxes.append((await taxes.create_tax(db, dict(body)))["id"])
     for body in _workflows(seeded.event_types[0]):
-        seeded.workflows.append(workflows.create_workflow(session, body)["id"])
-    _seed_events(session, seeded)
-    _seed_invoices(session, seeded)
-    seeded.transactions = session.scalar(select(func.count(Transaction.id))) or 0
+        seeded.workflows.append((await workflows.create_workflow(db, body))["id"])
+    await _seed_events(db, seeded)
+    await _seed_invoices(db, seeded)
+    seeded.transactions = await db.scalar(select(func.count(Transaction.id))) or 0
     return seeded
 
 
-def _free_slug(session: Session, slug: str) -> str:
-    taken = set(session.scalars(select(EventType.slug).where(EventType.slug.startswith(slug))))
+async def _free_slug(db: TeamConnection, slug: str) -> str:
+    rows = await db.execute(select(EventType.slug).where(EventType.slug.startswith(slug)))
+    taken = set(rows.scalars())
     candidate, n = slug, 1
     while candidate in taken:
         n += 1
@@ -114,9 +135,9 @@ def _free_slug(session: Session, slug: str) -> str:
     return candidate
 
 
-def _seed_events(session: Session, seeded: Seeded) -> None:
+async def _seed_events(db: TeamConnection, seeded: Seeded) -> None:
     """Bookings around today, in the team's time zone: past, upcoming, recurring, cancelled."""
-    zone = ZoneInfo(current_team(session).timezone)
+    zone = ZoneInfo(db.team.timezone)
     today = datetime.now(zone).date()
     assessment, follow_up, group_class = seeded.event_types[:3]
     clinic, phone, video = seeded.locations[:3]
@@ -148,22 +169,24 @@ def _seed_events(session: Session, seeded: Seeded) -> None:
             "timezone": zone.key,
             **extra,
         }
-        seeded.events.append(events.create_event(session, body)["id"])
-    events.update_event(session, seeded.events[0], {"status": "completed"})
-    events.update_event(session, seeded.events[1], {"status": "completed"})
-    events.update_event(session, seeded.events[2], {"status": "no_show"})
-    events.cancel_event(session, seeded.events[5])
+        seeded.events.append((await events.create_event(db, body))["id"])
+    await events.update_event(db, seeded.events[0], {"status": "completed"})
+    await events.update_event(db, seeded.events[1], {"status": "completed"})
+    await events.update_event(db, seeded.events[2], {"status": "no_show"})
+    await events.cancel_event(db, seeded.events[5])
 
 
-def _seed_invoices(session: Session, seeded: Seeded) -> None:
+async def _seed_invoices(db: TeamConnection, seeded: Seeded) -> None:
     """Invoices in every common state; paying and refunding records the transactions."""
     vat, reduced = seeded.taxes[:2]
 
-    def create(client: int, event: int | None, items: list[dict], status: str = "sent") -> int:
+    async def create(
+        client: int, event: int | None, items: list[dict], status: str = "sent"
+    ) -> int:
         body = {"client_id": seeded.clients[client], "items": items, "status": status}
         if event is not None:
             body["event_id"] = seeded.events[event]
-        return invoices.create_invoice(session, body)["id"]
+        return (await invoices.create_invoice(db, body))["id"]
 
     assessment_line = {
         "description": "Initial assessment (60 min)",
@@ -178,23 +201,23 @@ def _seed_invoices(session: Session, seeded: Seeded) -> None:
     }
     booklet = {"description": "Exercise booklet", "quantity": 2, "unit_amount": 1250,
                "tax_ids": [reduced]}  # fmt: skip
-    paid = create(0, 0, [assessment_line, booklet])
-    invoices.update_invoice(
-        session, paid, {"status": "paid", "payment": {"provider": "stripe", "fee": 175,
+    paid = await create(0, 0, [assessment_line, booklet])
+    await invoices.update_invoice(
+        db, paid, {"status": "paid", "payment": {"provider": "stripe", "fee": 175,
                                                       "provider_reference": "pi_demo_0001"}}
     )  # fmt: skip
-    partial = create(0, 1, [follow_up_line])
-    invoices.update_invoice(
-        session, partial,
+    partial = await create(0, 1, [follow_up_line])
+    await invoices.update_invoice(
+        db, partial,
         {"status": "partially_paid", "payment": {"amount": 3000, "provider": "card"}},
     )  # fmt: skip
-    refunded = create(1, 2, [assessment_line])
-    invoices.update_invoice(session, refunded, {"status": "paid", "payment": {"provider": "cash"}})
-    invoices.update_invoice(session, refunded, {"status": "refunded"})
-    draft = create(2, 3, [follow_up_line, booklet], status="draft")
-    sent = create(3, None, [{**follow_up_line, "quantity": 3, "tax_ids": []}])
-    cancelled = create(4, None, [booklet])
-    invoices.update_invoice(session, cancelled, {"status": "cancelled"})
+    refunded = await create(1, 2, [assessment_line])
+    await invoices.update_invoice(db, refunded, {"status": "paid", "payment": {"provider": "cash"}})
+    await invoices.update_invoice(db, refunded, {"status": "refunded"})
+    draft = await create(2, 3, [follow_up_line, booklet], status="draft")
+    sent = await create(3, None, [{**follow_up_line, "quantity": 3, "tax_ids": []}])
+    cancelled = await create(4, None, [booklet])
+    await invoices.update_invoice(db, cancelled, {"status": "cancelled"})
     seeded.invoices.extend([paid, partial, refunded, draft, sent, cancelled])
 
 

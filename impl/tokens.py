@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import secrets
 import string
@@ -16,10 +15,10 @@ import zlib
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
-from .db import DriverQuery
+from .db import DEFAULT_COLUMNS, TeamDefaults
 from .models.base import utcnow
 from .models.platform import ApiToken, Team
 
@@ -33,8 +32,12 @@ class Principal:
     """Who is calling: resolved from a valid token."""
 
     token_id: int
-    team_id: int
+    team: TeamDefaults
     scopes: frozenset[str]
+
+    @property
+    def team_id(self) -> int:
+        return self.team.id
 
     def can(self, scope: str) -> bool:
         return WILDCARD in self.scopes or scope in self.scopes
@@ -73,34 +76,38 @@ def create_token(
     return NewToken(token=token, plaintext=f"{token.id}|{secret}")
 
 
-# Built once: every authenticated request runs it, and only the bound id changes.
-_TOKEN_BY_ID = select(
-    ApiToken.team_id, ApiToken.token_hash, ApiToken.scopes, ApiToken.revoked_at
-).where(ApiToken.id == bindparam("token_id"))
+# Built once: every authenticated request runs it, and only the bound id changes. The team's
+# defaults come in the same row, so a write that needs them costs no round trip of its own.
+_TOKEN_BY_ID = (
+    select(
+        ApiToken.team_id,
+        ApiToken.token_hash,
+        ApiToken.scopes,
+        ApiToken.revoked_at,
+        *DEFAULT_COLUMNS,
+    )
+    .join(Team, Team.id == ApiToken.team_id)
+    .where(ApiToken.id == bindparam("token_id"))
+)
 
 
-def authenticate(connection: Connection, presented: str) -> Principal | None:
+async def authenticate(connection: AsyncConnection, presented: str) -> Principal | None:
     """The principal of a valid, unrevoked token, or None."""
     match = TOKEN_PATTERN.match(presented)
     if match is None:
         return None
     token_id, entropy, checksum = int(match[1]), match[2], match[3]
-    row = _TOKEN_QUERY.first(connection, {"token_id": token_id})
+    row = (await connection.execute(_TOKEN_BY_ID, {"token_id": token_id})).first()
     expected = row[1] if row is not None else hash_secret("")
     presented_hash = hash_secret(entropy + checksum)
     if not hmac.compare_digest(expected, presented_hash) or row is None:
         return None
-    team_id, _hash, scopes, revoked = row
+    team_id, _hash, scopes, revoked, *defaults = row
     if revoked is not None:
         return None
-    if isinstance(scopes, str):  # JSON text on SQLite; psycopg decodes json columns itself
-        scopes = json.loads(scopes)
-    return Principal(token_id=token_id, team_id=team_id, scopes=frozenset(scopes))
-
-
-# The first read of every request of every operation: run on the driver (see DriverQuery).
-# Of its values only `scopes` needs decoding, and `revoked_at` is only compared with NULL.
-_TOKEN_QUERY = DriverQuery(_TOKEN_BY_ID)
+    return Principal(
+        token_id=token_id, team=TeamDefaults(team_id, *defaults), scopes=frozenset(scopes)
+    )
 
 
 def list_tokens(session: Session, team_id: int) -> list[ApiToken]:

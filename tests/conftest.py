@@ -8,6 +8,9 @@
   `make_token(team_id, scopes=None)` -> another token of that team.
 - `auth(token)` -> request headers; `api` (fresh team, all scopes) / `make_api(...)` send
   requests under `/api/v1` as a token: `api.get("/clients")`, `api.create("/taxes", {...})`.
+- `as_team(team_id, work)` -> the result of `await work(db)` on a `TeamConnection` of that
+  team (services called directly); `stored(statement)` -> rows read as they are stored, with
+  a plain synchronous connection (no team scoping: say which team in the statement).
 
 Services a test needs and that are missing are skipped locally and fail when CI is set, so
 CI can never skip them silently.
@@ -15,13 +18,16 @@ CI can never skip them silently.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 import pytest
 from schedulingkit.impl import migrate
 from schedulingkit.impl.app import create_app
+from schedulingkit.impl.db import Database, TeamConnection
 from schedulingkit.impl.services.team import create_team
 from schedulingkit.impl.settings import Settings
 from schedulingkit.impl.tokens import create_token
@@ -185,3 +191,32 @@ def auth() -> Callable[[str], dict[str, str]]:
         return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
     return headers
+
+
+@pytest.fixture
+def as_team(app) -> Callable[[int, Callable[[TeamConnection], Awaitable[Any]]], Any]:
+    """Run `work(db)` as a team, on a connection of its own in an event loop of its own."""
+
+    def run(team_id: int, work: Callable[[TeamConnection], Awaitable[Any]]) -> Any:
+        async def main() -> Any:
+            database = Database(app.database.url)
+            try:
+                async with database.team(team_id) as db:
+                    return await work(db)
+            finally:
+                await database.aclose()
+
+        return asyncio.run(main())
+
+    return run
+
+
+@pytest.fixture
+def stored(app) -> Callable[..., list]:
+    """Rows of `statement` as stored (a plain synchronous connection, no team scoping)."""
+
+    def read(statement, params: dict | None = None) -> list:
+        with app.database.sync_engine.connect() as connection:
+            return list(connection.execute(statement, params or {}))
+
+    return read

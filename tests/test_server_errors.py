@@ -145,7 +145,7 @@ def test_server_error_is_500_without_details(tmp_path):
     with app.database.system_session() as session:
         team_id = create_team(session, "Broken").id
         token = create_token(session, team_id, "t").plaintext
-    with app.database.engine.begin() as connection:
+    with app.database.sync_engine.begin() as connection:
         connection.execute(text("DROP TABLE taxes"))
     with app.test_client(raise_server_exceptions=False) as client:
         response = client.get("/api/v1/taxes", headers={"Authorization": f"Bearer {token}"})

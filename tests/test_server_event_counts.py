@@ -25,7 +25,7 @@ def listed_total(api, **params) -> int:
 
 def stored(app, team_id: int) -> tuple[int | None, int]:
     """(the trigger-kept count, COUNT(*) of the team's events), read without team scoping."""
-    with app.database.engine.connect() as connection:
+    with app.database.sync_engine.connect() as connection:
         kept = connection.scalar(
             select(team_event_counts.c.n).where(team_event_counts.c.team_id == team_id)
         )
@@ -76,7 +76,7 @@ def test_deletes_and_moves_between_teams_are_counted(app, make_api):
     our_type, their_type = make_event_type(ours), make_event_type(theirs)
     mine = [book(ours, our_type, day)["id"] for day in range(1, 4)]
     book(theirs, their_type, 1)
-    with app.database.engine.begin() as connection:  # no API deletes events: SQL does here
+    with app.database.sync_engine.begin() as connection:  # no API deletes events: SQL does here
         connection.execute(text("DELETE FROM events WHERE id = :id"), {"id": mine[0]})
         connection.execute(
             text("UPDATE events SET team_id = :team, event_type_id = :type WHERE id = :id"),

@@ -1,24 +1,27 @@
 """Concurrent invoice writes: numbering never repeats or skips, and a payment is recorded once.
 
-Two levels: threads calling the service with their own database sessions (true concurrency
-in the database, fast), and a real `schedulingkit serve --workers 2` (two uvicorn processes)
-answering simultaneous HTTP requests. Both run on SQLite and PostgreSQL.
+Two levels: concurrent tasks calling the service, each on a connection of its own (true
+concurrency in the database, fast), and a real `schedulingkit serve --workers 2` (two uvicorn
+processes) answering simultaneous HTTP requests. Both run on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
+from schedulingkit.impl.db import Database, TeamConnection
 from schedulingkit.impl.errors import ValidationFailed
 from schedulingkit.impl.models.billing import Invoice, InvoiceSequence, Transaction
 from schedulingkit.impl.services import invoices
@@ -43,47 +46,65 @@ def run_together(count: int, task: Callable[[int], object]) -> list[object]:
         return list(pool.map(guarded, range(count)))
 
 
-def numbers_of(app, team_id: int) -> list[str]:
-    with app.database.team_session(team_id) as session:
-        return sorted(session.scalars(select(Invoice.number)))
+def writers_together(
+    url: str, team_id: int, count: int, work: Callable[[TeamConnection], Awaitable[object]]
+) -> list[object]:
+    """`work(db)` in `count` tasks at once, each on a connection of its own (all opened
+    first, so the statements really meet in the database); results or exceptions."""
+
+    async def main() -> list[object]:
+        database = Database(url)
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                connections = [
+                    await stack.enter_async_context(database.team(team_id)) for _ in range(count)
+                ]
+                return await asyncio.gather(
+                    *(work(db) for db in connections), return_exceptions=True
+                )
+        finally:
+            await database.aclose()
+
+    return asyncio.run(main())
 
 
-def test_concurrent_creates_get_distinct_consecutive_numbers(app, api):
+def numbers_of(stored, team_id: int) -> list[str]:
+    rows = stored(select(Invoice.number).where(Invoice.team_id == team_id))
+    return sorted(number for (number,) in rows)
+
+
+def test_concurrent_creates_get_distinct_consecutive_numbers(app, api, stored):
     client_id = api.create("/clients", {"name": "Ada"})["id"]
 
-    def create(_i: int) -> str:
-        with app.database.unit_of_work(api.team_id) as session:
-            return invoices.create_invoice(session, {"client_id": client_id, "items": [ITEM]})[
-                "number"
-            ]
+    async def create(db: TeamConnection) -> str:
+        body = {"client_id": client_id, "items": [ITEM]}
+        return (await invoices.create_invoice(db, body))["number"]
 
-    results = run_together(WRITERS, create)
+    results = writers_together(app.database.url, api.team_id, WRITERS, create)
     assert all(isinstance(r, str) for r in results), results
     expected = [f"INV-{n:06d}" for n in range(1, WRITERS + 1)]
     assert sorted(results) == expected
-    assert numbers_of(app, api.team_id) == expected
-    with app.database.team_session(api.team_id) as session:
-        assert session.get(InvoiceSequence, api.team_id).last_value == WRITERS
+    assert numbers_of(stored, api.team_id) == expected
+    last = select(InvoiceSequence.last_value).where(InvoiceSequence.team_id == api.team_id)
+    assert stored(last) == [(WRITERS,)]
 
 
-def test_concurrent_payments_record_one_transaction(app, api):
+def test_concurrent_payments_record_one_transaction(app, api, stored):
     client_id = api.create("/clients", {"name": "Ada"})["id"]
     created = api.create("/invoices", {"client_id": client_id, "items": [ITEM], "status": "sent"})
 
-    def pay(_i: int) -> str:
-        with app.database.unit_of_work(api.team_id) as session:
-            return invoices.update_invoice(session, created["id"], {"status": "paid"})["status"]
+    async def pay(db: TeamConnection) -> str:
+        return (await invoices.update_invoice(db, created["id"], {"status": "paid"}))["status"]
 
-    results = run_together(4, pay)
+    results = writers_together(app.database.url, api.team_id, 4, pay)
     # the first writer pays; the others find it paid (no change) or lose the race (422)
     assert all(r == "paid" or isinstance(r, ValidationFailed) for r in results), results
     assert "paid" in results
-    with app.database.team_session(api.team_id) as session:
-        payments = session.scalars(
-            select(Transaction).where(Transaction.invoice_id == created["id"])
-        ).all()
-        assert [(t.type, t.amount) for t in payments] == [("payment", 6000)]
-        assert session.get(Invoice, created["id"]).amount_paid == 6000
+    payments = stored(
+        select(Transaction.type, Transaction.amount).where(Transaction.invoice_id == created["id"])
+    )
+    assert [tuple(p) for p in payments] == [("payment", 6000)]
+    assert stored(select(Invoice.amount_paid).where(Invoice.id == created["id"])) == [(6000,)]
 
 
 def _free_port() -> int:
@@ -128,7 +149,7 @@ def two_workers(database_url: str, tmp_path: Path) -> Iterator[str]:
 
 
 def test_two_server_processes_number_simultaneous_creates_consecutively(
-    app, make_team, two_workers
+    make_team, two_workers, stored
 ):
     team_id, token = make_team(invoice_prefix="MP-")
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
@@ -147,7 +168,5 @@ def test_two_server_processes_number_simultaneous_creates_consecutively(
         )
         assert {r.status_code for r in payments} <= {200, 422}
         assert 200 in {r.status_code for r in payments}
-    assert numbers_of(app, team_id) == numbers
-    with app.database.team_session(team_id) as session:
-        recorded = session.scalar(select(func.count()).where(Transaction.invoice_id == target))
-        assert recorded == 1
+    assert numbers_of(stored, team_id) == numbers
+    assert stored(select(func.count()).where(Transaction.invoice_id == target)) == [(1,)]

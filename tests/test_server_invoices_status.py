@@ -31,11 +31,14 @@ def invoice(api) -> dict:
 
 def recorded(app, team_id: int, invoice_id: int) -> list[tuple]:
     """The invoice's transactions in the database, oldest first."""
-    with app.database.team_session(team_id) as session:
-        rows = session.scalars(
-            select(Transaction).where(Transaction.invoice_id == invoice_id).order_by(Transaction.id)
-        )
-        return [(r.type, r.amount, r.fee, r.provider, r.provider_reference) for r in rows]
+    columns = (Transaction.type, Transaction.amount, Transaction.fee, Transaction.provider)
+    statement = (
+        select(*columns, Transaction.provider_reference)
+        .where(Transaction.team_id == team_id, Transaction.invoice_id == invoice_id)
+        .order_by(Transaction.id)
+    )
+    with app.database.sync_engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(statement)]
 
 
 PAY_5000 = {"amount": 5000, "fee": 175, "provider": "stripe", "provider_reference": "pi_1"}
@@ -222,15 +225,15 @@ def test_every_move_is_allowed_exactly_when_the_graph_says(api, app, invoice, cu
 
 
 def test_status_change_and_transaction_are_one_database_transaction(
-    api, app, database_url, invoice, monkeypatch
+    api, app, database_url, invoice, monkeypatch, stored
 ):
     path = f"/invoices/{invoice['id']}"
     api.put(path, {"status": "sent"})
     original = transactions_service.record_transaction
 
-    def record_then_fail(session, row, movement):
-        original(session, row, movement)
-        session.flush()  # the payment row and the new status reach the database...
+    async def record_then_fail(db, **recorded_fields):
+        # the payment row and the new status reach the database...
+        await original(db, **recorded_fields)
         raise RuntimeError("the payment provider hung up")  # ...and then the request fails
 
     monkeypatch.setattr(transactions_service, "record_transaction", record_then_fail)
@@ -239,7 +242,6 @@ def test_status_change_and_transaction_are_one_database_transaction(
         response = client.put(f"/api/v1{path}", json={"status": "paid"}, headers=api.headers)
     assert response.status_code == 500
     assert response.json() == {"message": "Server Error"}
-    with app.database.team_session(api.team_id) as session:
-        row = session.get(Invoice, invoice["id"])
-        assert (row.status, row.amount_paid, row.paid_at) == ("sent", 0, None)
+    columns = (Invoice.status, Invoice.amount_paid, Invoice.paid_at)
+    assert stored(select(*columns).where(Invoice.id == invoice["id"])) == [("sent", 0, None)]
     assert recorded(app, api.team_id, invoice["id"]) == []

@@ -4,10 +4,12 @@ and the one scoping rule in `db.py` refuses statements that could cross teams.""
 from __future__ import annotations
 
 import pytest
-from schedulingkit.impl.db import TEAM_PARAM, DriverQuery, ScopingError
+from schedulingkit.impl.db import TEAM_PARAM, ScopingError
+from schedulingkit.impl.json_sql import json_array
 from schedulingkit.impl.models.bookings import team_event_counts
+from schedulingkit.impl.models.platform import Team
 from schedulingkit.impl.models.resources import Client, EventType, Tax
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, delete, func, insert, select, true, update
 
 CREATE = {
     "/event-types": {
@@ -63,8 +65,8 @@ def test_the_tag_filter_stays_inside_the_team(make_api):
     assert intruder.get("/clients?tag=shared-tag").json()["meta"]["total"] == 0
 
 
-def test_a_session_without_team_refuses_scoped_statements(app):
-    with app.database.sessions() as session:
+def test_a_platform_session_refuses_team_tables(app):
+    with app.database.system_session() as session:
         for statement in (
             select(Client),
             select(func.count(Tax.id)),
@@ -72,63 +74,66 @@ def test_a_session_without_team_refuses_scoped_statements(app):
         ):
             with pytest.raises(ScopingError):
                 session.execute(statement)
+    with pytest.raises(ScopingError), app.database.system_session() as session:
+        session.add(Tax(name="Smuggled", rate="1", team_id=1))
 
 
-def test_a_team_session_sees_and_writes_only_its_team(app, make_api):
+def test_a_team_connection_reads_and_writes_only_its_team(as_team, make_api):
     owner, other = make_api(), make_api()
     created = owner.create("/taxes", CREATE["/taxes"])
-    with app.database.team_session(other.team_id) as session:
-        assert session.get(Tax, created["id"]) is None
-        assert session.scalar(select(func.count()).select_from(select(Tax).subquery())) == 0
-        session.add(Tax(name="Smuggled", rate="1", team_id=owner.team_id))
-        with pytest.raises(ScopingError):
-            session.flush()
-        session.rollback()
-    with app.database.unit_of_work(other.team_id) as session:
-        stamped = Tax(name="Own", rate="2")
-        session.add(stamped)
-        session.flush()
-        assert stamped.team_id == other.team_id
-
-
-def test_a_team_reader_sees_only_its_team(app, make_api):
-    owner, other = make_api(), make_api()
-    owner.create("/taxes", CREATE["/taxes"])
     count = select(func.count()).select_from(select(Tax.id).subquery())
-    with app.database.reader(owner.team_id) as reader:
-        assert reader.scalar(count) == 1
-    with app.database.reader(other.team_id) as reader:
-        assert reader.scalar(count) == 0
-        assert reader.execute(select(Tax.name)).all() == []
+
+    async def as_other(db):
+        seen = await db.scalar(count)
+        names = (await db.execute(select(Tax.name))).all()
+        renamed = await db.execute(
+            update(Tax).where(Tax.id == created["id"]).values(name="Hijacked")
+        )
+        deleted = await db.execute(delete(Tax).where(Tax.id == created["id"]))
+        stamped = await db.first(insert(Tax).returning(Tax.team_id), {"name": "Own", "rate": 2})
+        return seen, names, renamed.rowcount, deleted.rowcount, stamped.team_id
+
+    assert as_team(other.team_id, as_other) == (0, [], 0, 0, other.team_id)
+    assert owner.get(f"/taxes/{created['id']}").json()["data"] == created
+    assert as_team(owner.team_id, lambda db: db.scalar(count)) == 1
 
 
-def test_plain_core_statements_on_team_tables_are_refused(app, make_api):
+def test_plain_core_statements_on_team_tables_are_refused(as_team, make_api):
     """The criterion reaches ORM entities only: a statement on the bare table would escape it."""
     team = make_api()
-    team.create("/taxes", CREATE["/taxes"])
-    bare = select(Tax.__table__.c.name)
-    with app.database.reader(team.team_id) as reader, pytest.raises(ScopingError):
-        reader.execute(bare)
-    with app.database.team_session(team.team_id) as session, pytest.raises(ScopingError):
-        session.execute(bare)
+    table = Tax.__table__
+
+    async def attempt(db):
+        refused = []
+        for bare in (
+            select(table.c.name),
+            select(team_event_counts.c.n).where(
+                team_event_counts.c.team_id.in_(select(table.c.team_id))
+            ),
+            table.update().values(name="x"),
+            table.delete(),
+            table.insert().values(name="x", rate=1, team_id=team.team_id),
+        ):
+            try:
+                await db.execute(bare)
+            except ScopingError:
+                refused.append(True)
+        return refused
+
+    assert as_team(team.team_id, attempt) == [True] * 5
 
 
-def test_driver_run_queries_must_filter_by_team_themselves(app, make_api):
-    """A driver-run query cannot be given the criterion: it may only read tables that are not
-    team-scoped, filtered by the reader's own team parameter."""
+def test_children_aggregated_as_json_stay_inside_the_team(as_team, make_api):
+    """`json_array` builds its subquery when the statement compiles, beyond the criterion's
+    reach: over a team-scoped table it adds the team condition itself."""
     owner, other = make_api(), make_api()
     owner.create("/taxes", CREATE["/taxes"])
-    counts = DriverQuery(
-        select(team_event_counts.c.n).where(team_event_counts.c.team_id == bindparam(TEAM_PARAM))
-    )
-    event_type = owner.create("/event-types", CREATE["/event-types"])
-    owner.create(
-        "/events", {"event_type_id": event_type["id"], "starts_at": "2026-03-16T09:00:00Z"}
-    )
-    with app.database.reader(owner.team_id) as reader:
-        assert reader.first(counts) == (1,)
-    with app.database.reader(other.team_id) as reader:
-        assert reader.first(counts) is None
-        for escaping in (select(Tax.name), select(Tax.__table__.c.name)):
-            with pytest.raises(ScopingError):
-                reader.first(DriverQuery(escaping))
+    names = json_array(Tax.name, source=Tax, where=true(), order_by=[Tax.id])
+    # one row: the caller's team (an ORM entity, so the statement takes the ORM path)
+    statement = select(names.label("names")).where(Team.id == bindparam(TEAM_PARAM))
+
+    async def read(db):
+        return await db.scalar(statement)
+
+    assert as_team(owner.team_id, read) == ["Secret tax"]
+    assert as_team(other.team_id, read) == []

@@ -40,7 +40,7 @@ import schemathesis
 from schedulingkit.impl import migrate
 from schedulingkit.impl.app import create_app
 from schedulingkit.impl.document import load_document
-from schedulingkit.impl.seed import seed_team
+from schedulingkit.impl.seed import seed
 from schedulingkit.impl.services.team import create_team
 from schedulingkit.impl.settings import Settings
 from schedulingkit.impl.tokens import create_token
@@ -250,8 +250,7 @@ def fuzzed_app(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[tup
         team = create_team(session, f"Schemathesis {backend}", timezone="Europe/Berlin")
         token = create_token(session, team.id, "schemathesis", None).plaintext
         team_id = team.id
-    with app.database.unit_of_work(team_id) as session:
-        seed_team(session)
+    seed(url, team_id)
     _seed_bookings(app, token)
     yield app, token
     app.database.dispose()

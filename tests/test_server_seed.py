@@ -5,10 +5,9 @@ from __future__ import annotations
 from schedulingkit.impl.seed import seed_team
 
 
-def test_seed_fills_all_nine_resources(app, make_api):
+def test_seed_fills_all_nine_resources(as_team, make_api):
     api = make_api(timezone="Europe/London", currency="GBP")
-    with app.database.unit_of_work(api.team_id) as session:
-        counts = seed_team(session).counts()
+    counts = as_team(api.team_id, seed_team).counts()
     for path, name in [
         ("/event-types", "event_types"),
         ("/clients", "clients"),
@@ -32,9 +31,8 @@ def test_seed_fills_all_nine_resources(app, make_api):
     assert occurrences["meta"]["total"] > 1
 
 
-def test_seeding_twice_adds_a_second_set(app, make_api):
+def test_seeding_twice_adds_a_second_set(as_team, make_api):
     api = make_api()
     for _ in range(2):
-        with app.database.unit_of_work(api.team_id) as session:
-            seed_team(session)
+        as_team(api.team_id, seed_team)
     assert api.get("/clients").json()["meta"]["total"] == 24

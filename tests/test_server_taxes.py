@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from schedulingkit.impl.models.resources import Tax
+from sqlalchemy import select
 
 
 @pytest.mark.parametrize(
@@ -22,12 +23,11 @@ def test_rate_is_answered_with_two_decimals(api, sent, answered):
     )
 
 
-def test_rate_is_stored_exactly(app, api):
+def test_rate_is_stored_exactly(stored, api):
     created = api.create("/taxes", {"name": "Odd", "rate": "33.33", "inclusive": True})
-    with app.database.unit_of_work(api.team_id) as session:
-        stored = session.get(Tax, created["id"]).rate
-    assert stored == Decimal("33.33")
-    assert isinstance(stored, Decimal)
+    [(rate,)] = stored(select(Tax.rate).where(Tax.id == created["id"]))
+    assert rate == Decimal("33.33")
+    assert isinstance(rate, Decimal)
 
 
 @pytest.mark.parametrize("rate", ["100.01", "101", "-1", "20.005", "abc", "", "1e2"])

@@ -49,11 +49,17 @@ def history(api, app) -> list[dict]:
         invoice = api.create("/invoices", body)
         for step in steps:
             assert api.put(f"/invoices/{invoice['id']}", step).status_code == 200, step
-    with app.database.unit_of_work(api.team_id) as session:
-        ids = list(session.scalars(select(Transaction.id).order_by(Transaction.id)))
+    with app.database.sync_engine.begin() as connection:
+        ids = list(
+            connection.scalars(
+                select(Transaction.id)
+                .where(Transaction.team_id == api.team_id)
+                .order_by(Transaction.id)
+            )
+        )
         assert len(ids) == len(PROCESSED_AT)
         for transaction_id, moment in zip(ids, PROCESSED_AT, strict=True):
-            session.execute(
+            connection.execute(
                 update(Transaction)
                 .where(Transaction.id == transaction_id)
                 .values(processed_at=moment)

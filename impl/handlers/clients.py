@@ -4,31 +4,27 @@ from __future__ import annotations
 
 from connexion import NoContent
 
+from ..context import RequestContext
+from ..listing import ListQuery
 from ..services import clients as service
-from ._support import list_query, unit_of_work
 
 
-async def list_clients(token_info: dict, **args) -> dict:
-    with unit_of_work(token_info) as session:
-        return service.list_clients(session, list_query(args))
+async def list_clients(ctx: RequestContext, query: ListQuery) -> dict:
+    return await service.list_clients(ctx.db, query)
 
 
-async def create_client(token_info: dict, body: dict) -> tuple[dict, int]:
-    with unit_of_work(token_info) as session:
-        return {"data": service.create_client(session, body)}, 201
+async def create_client(ctx: RequestContext, body: dict) -> tuple[dict, int]:
+    return {"data": await service.create_client(ctx.db, body)}, 201
 
 
-async def get_client(token_info: dict, id: int) -> dict:
-    with unit_of_work(token_info) as session:
-        return {"data": service.get_client(session, id)}
+async def get_client(ctx: RequestContext, id: int) -> dict:
+    return {"data": await service.get_client(ctx.db, id)}
 
 
-async def update_client(token_info: dict, id: int, body: dict) -> dict:
-    with unit_of_work(token_info) as session:
-        return {"data": service.update_client(session, id, body)}
+async def update_client(ctx: RequestContext, id: int, body: dict) -> dict:
+    return {"data": await service.update_client(ctx.db, id, body)}
 
 
-async def delete_client(token_info: dict, id: int) -> tuple[object, int]:
-    with unit_of_work(token_info) as session:
-        service.delete_client(session, id)
+async def delete_client(ctx: RequestContext, id: int) -> tuple[object, int]:
+    await service.delete_client(ctx.db, id)
     return NoContent, 204

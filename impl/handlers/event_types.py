@@ -4,31 +4,27 @@ from __future__ import annotations
 
 from connexion import NoContent
 
+from ..context import RequestContext
+from ..listing import ListQuery
 from ..services import event_types as service
-from ._support import list_query, unit_of_work
 
 
-async def list_event_types(token_info: dict, **args) -> dict:
-    with unit_of_work(token_info) as session:
-        return service.list_event_types(session, list_query(args))
+async def list_event_types(ctx: RequestContext, query: ListQuery) -> dict:
+    return await service.list_event_types(ctx.db, query)
 
 
-async def create_event_type(token_info: dict, body: dict) -> tuple[dict, int]:
-    with unit_of_work(token_info) as session:
-        return {"data": service.create_event_type(session, body)}, 201
+async def create_event_type(ctx: RequestContext, body: dict) -> tuple[dict, int]:
+    return {"data": await service.create_event_type(ctx.db, body)}, 201
 
 
-async def get_event_type(token_info: dict, id: int) -> dict:
-    with unit_of_work(token_info) as session:
-        return {"data": service.get_event_type(session, id)}
+async def get_event_type(ctx: RequestContext, id: int) -> dict:
+    return {"data": await service.get_event_type(ctx.db, id)}
 
 
-async def update_event_type(token_info: dict, id: int, body: dict) -> dict:
-    with unit_of_work(token_info) as session:
-        return {"data": service.update_event_type(session, id, body)}
+async def update_event_type(ctx: RequestContext, id: int, body: dict) -> dict:
+    return {"data": await service.update_event_type(ctx.db, id, body)}
 
 
-async def delete_event_type(token_info: dict, id: int) -> tuple[object, int]:
-    with unit_of_work(token_info) as session:
-        service.delete_event_type(session, id)
+async def delete_event_type(ctx: RequestContext, id: int) -> tuple[object, int]:
+    await service.delete_event_type(ctx.db, id)
     return NoContent, 204

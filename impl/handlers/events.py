@@ -1,34 +1,31 @@
-"""Handlers of the Events tag."""
+"""Handlers of the Events tag (DELETE cancels: the event stays readable)."""
 
 from __future__ import annotations
 
+from ..context import RequestContext
+from ..listing import ListQuery
 from ..services import events as service
-from ._support import list_query, reader, unit_of_work
 
 
-async def list_events(token_info: dict, **args) -> dict:
-    return service.list_events(reader(token_info), list_query(args))
+async def list_events(ctx: RequestContext, query: ListQuery) -> dict:
+    return await service.list_events(ctx.db, query)
 
 
-async def create_event(token_info: dict, body: dict) -> tuple[dict, int]:
-    with unit_of_work(token_info) as session:
-        return {"data": service.create_event(session, body)}, 201
+async def create_event(ctx: RequestContext, body: dict) -> tuple[dict, int]:
+    return {"data": await service.create_event(ctx.db, body)}, 201
 
 
-async def get_event(token_info: dict, id: int) -> dict:
-    return {"data": service.get_event(reader(token_info), id)}
+async def get_event(ctx: RequestContext, id: int) -> dict:
+    return {"data": await service.get_event(ctx.db, id)}
 
 
-async def update_event(token_info: dict, id: int, body: dict) -> dict:
-    with unit_of_work(token_info) as session:
-        return {"data": service.update_event(session, id, body)}
+async def update_event(ctx: RequestContext, id: int, body: dict) -> dict:
+    return {"data": await service.update_event(ctx.db, id, body)}
 
 
-async def cancel_event(token_info: dict, id: int) -> dict:
-    with unit_of_work(token_info) as session:
-        return {"data": service.cancel_event(session, id)}
+async def cancel_event(ctx: RequestContext, id: int) -> dict:
+    return {"data": await service.cancel_event(ctx.db, id)}
 
 
-async def list_event_occurrences(token_info: dict, id: int, **args) -> dict:
-    with unit_of_work(token_info) as session:
-        return service.list_event_occurrences(session, id, list_query(args))
+async def list_event_occurrences(ctx: RequestContext, id: int, query: ListQuery) -> dict:
+    return await service.list_event_occurrences(ctx.db, id, query)

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
+from ..context import RequestContext
+from ..listing import ListQuery
 from ..services import invoices as service
-from ._support import list_query, unit_of_work
 
 
-async def list_invoices(token_info: dict, **args) -> dict:
-    with unit_of_work(token_info) as session:
-        return service.list_invoices(session, list_query(args))
+async def list_invoices(ctx: RequestContext, query: ListQuery) -> dict:
+    return await service.list_invoices(ctx.db, query)
 
 
-async def create_invoice(token_info: dict, body: dict) -> tuple[dict, int]:
-    with unit_of_work(token_info) as session:
-        return {"data": service.create_invoice(session, body)}, 201
+async def create_invoice(ctx: RequestContext, body: dict) -> tuple[dict, int]:
+    return {"data": await service.create_invoice(ctx.db, body)}, 201
 
 
-async def get_invoice(token_info: dict, id: int) -> dict:
-    with unit_of_work(token_info) as session:
-        return {"data": service.get_invoice(session, id)}
+async def get_invoice(ctx: RequestContext, id: int) -> dict:
+    return {"data": await service.get_invoice(ctx.db, id)}
 
 
-async def update_invoice(token_info: dict, id: int, body: dict) -> dict:
-    with unit_of_work(token_info) as session:
-        return {"data": service.update_invoice(session, id, body)}
+async def update_invoice(ctx: RequestContext, id: int, body: dict) -> dict:
+    return {"data": await service.update_invoice(ctx.db, id, body)}

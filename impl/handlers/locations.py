@@ -4,31 +4,27 @@ from __future__ import annotations
 
 from connexion import NoContent
 
+from ..context import RequestContext
+from ..listing import ListQuery
 from ..services import locations as service
-from ._support import list_query, unit_of_work
 
 
-async def list_locations(token_info: dict, **args) -> dict:
-    with unit_of_work(token_info) as session:
-        return service.list_locations(session, list_query(args))
+async def list_locations(ctx: RequestContext, query: ListQuery) -> dict:
+    return await service.list_locations(ctx.db, query)
 
 
-async def create_location(token_info: dict, body: dict) -> tuple[dict, int]:
-    with unit_of_work(token_info) as session:
-        return {"data": service.create_location(session, body)}, 201
+async def create_location(ctx: RequestContext, body: dict) -> tuple[dict, int]:
+    return {"data": await service.create_location(ctx.db, body)}, 201
 
 
-async def get_location(token_info: dict, id: int) -> dict:
-    with unit_of_work(token_info) as session:
-        return {"data": service.get_location(session, id)}
+async def get_location(ctx: RequestContext, id: int) -> dict:
+    return {"data": await service.get_location(ctx.db, id)}
 
 
-async def update_location(token_info: dict, id: int, body: dict) -> dict:
-    with unit_of_work(token_info) as session:
-        return {"data": service.update_location(session, id, body)}
+async def update_location(ctx: RequestContext, id: int, body: dict) -> dict:
+    return {"data": await service.update_location(ctx.db, id, body)}
 
 
-async def delete_location(token_info: dict, id: int) -> tuple[object, int]:
-    with unit_of_work(token_info) as session:
-        service.delete_location(session, id)
+async def delete_location(ctx: RequestContext, id: int) -> tuple[object, int]:
+    await service.delete_location(ctx.db, id)
     return NoContent, 204

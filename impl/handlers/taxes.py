@@ -4,31 +4,27 @@ from __future__ import annotations
 
 from connexion import NoContent
 
+from ..context import RequestContext
+from ..listing import ListQuery
 from ..services import taxes as service
-from ._support import list_query, unit_of_work
 
 
-async def list_taxes(token_info: dict, **args) -> dict:
-    with unit_of_work(token_info) as session:
-        return service.list_taxes(session, list_query(args))
+async def list_taxes(ctx: RequestContext, query: ListQuery) -> dict:
+    return await service.list_taxes(ctx.db, query)
 
 
-async def create_tax(token_info: dict, body: dict) -> tuple[dict, int]:
-    with unit_of_work(token_info) as session:
-        return {"data": service.create_tax(session, body)}, 201
+async def create_tax(ctx: RequestContext, body: dict) -> tuple[dict, int]:
+    return {"data": await service.create_tax(ctx.db, body)}, 201
 
 
-async def get_tax(token_info: dict, id: int) -> dict:
-    with unit_of_work(token_info) as session:
-        return {"data": service.get_tax(session, id)}
+async def get_tax(ctx: RequestContext, id: int) -> dict:
+    return {"data": await service.get_tax(ctx.db, id)}
 
 
-async def update_tax(token_info: dict, id: int, body: dict) -> dict:
-    with unit_of_work(token_info) as session:
-        return {"data": service.update_tax(session, id, body)}
+async def update_tax(ctx: RequestContext, id: int, body: dict) -> dict:
+    return {"data": await service.update_tax(ctx.db, id, body)}
 
 
-async def delete_tax(token_info: dict, id: int) -> tuple[object, int]:
-    with unit_of_work(token_info) as session:
-        service.delete_tax(session, id)
+async def delete_tax(ctx: RequestContext, id: int) -> tuple[object, int]:
+    await service.delete_tax(ctx.db, id)
     return NoContent, 204

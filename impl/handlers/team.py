@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from ..services import team
-from ._support import unit_of_work
+from ..context import RequestContext
+from ..services import team as service
 
 
-async def get_team(token_info: dict) -> dict:
-    with unit_of_work(token_info) as session:
-        return {"data": team.get_team(session)}
+async def get_team(ctx: RequestContext) -> dict:
+    return {"data": await service.get_team(ctx.db)}
 
 
-async def update_team(token_info: dict, body: dict) -> dict:
-    with unit_of_work(token_info) as session:
-        return {"data": team.update_team(session, body)}
+async def update_team(ctx: RequestContext, body: dict) -> dict:
+    return {"data": await service.update_team(ctx.db, body)}

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from ..context import RequestContext
+from ..listing import ListQuery
 from ..services import transactions as service
-from ._support import list_query, unit_of_work
 
 
-async def list_transactions(token_info: dict, **args) -> dict:
-    with unit_of_work(token_info) as session:
-        return service.list_transactions(session, list_query(args))
+async def list_transactions(ctx: RequestContext, query: ListQuery) -> dict:
+    return await service.list_transactions(ctx.db, query)
 
 
-async def get_transaction(token_info: dict, id: int) -> dict:
-    with unit_of_work(token_info) as session:
-        return {"data": service.get_transaction(session, id)}
+async def get_transaction(ctx: RequestContext, id: int) -> dict:
+    return {"data": await service.get_transaction(ctx.db, id)}

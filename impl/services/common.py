@@ -1,21 +1,28 @@
-"""Helpers every service uses: lookups that answer 404, business-rule errors, formatting."""
+"""Helpers every service uses: answered columns, lookups that answer 404, business-rule
+errors, writes whose constraint violations are 422s, formatting.
+
+Services read and write with statements on the caller's `TeamConnection` (scoped to the
+team there) and answer from the rows the database gives back: a read is one statement, a
+write a few, each counted (tests/test_server_round_trips.py).
+"""
 
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
+from sqlalchemy import Row, type_coerce
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
-from ..db import TEAM_KEY
 from ..errors import NotFound, ValidationFailed
-from ..models.platform import Team
+from ..models.base import UTCDateTime, WireTimestamp
 
-Model = TypeVar("Model")
+TIMESTAMPS = ("created_at", "updated_at")
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -28,24 +35,27 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
-def team_id_of(session: Session) -> int:
-    return session.info[TEAM_KEY]
+def wire_columns(model: type, keys: Iterable[str]) -> tuple[ColumnElement[Any], ...]:
+    """The model's columns named `keys`, labelled by key; UTC timestamps read straight into
+    their wire form (`2026-03-16T08:00:00Z`)."""
+    columns = []
+    for key in keys:
+        column = getattr(model, key)
+        if isinstance(column.type, UTCDateTime):
+            column = type_coerce(column, WireTimestamp).label(key)
+        columns.append(column)
+    return tuple(columns)
 
 
-def current_team(session: Session) -> Team:
-    """The team the session is scoped to (whose defaults new records take)."""
-    team = session.get(Team, team_id_of(session))
-    if team is None:
-        raise NotFound()
-    return team
+def row_serializer(columns: Iterable[ColumnElement[Any]]) -> Callable[[Row], dict[str, Any]]:
+    """Rows that start with `columns` (a statement may add columns of its own after them)
+    as answered objects, keyed by the columns' names."""
+    keys = tuple(column.key for column in columns)
 
+    def serialize(row: Row) -> dict[str, Any]:
+        return dict(zip(keys, row, strict=False))
 
-def get_or_404(session: Session, model: type[Model], id_: int) -> Model:
-    """A row of the session's team by id; another team's id is as unknown as a missing one."""
-    row = session.get(model, id_)
-    if row is None:
-        raise missing(model, id_)
-    return row
+    return serialize
 
 
 def missing(model: type, id_: int) -> NotFound:
@@ -53,15 +63,26 @@ def missing(model: type, id_: int) -> NotFound:
     return NotFound(f"No {_label(model)} with id {id_}.")
 
 
+def found(row: Row | None, model: type, id_: int) -> Row:
+    """`row`, or the 404 of an id the caller's team does not have."""
+    if row is None:
+        raise missing(model, id_)
+    return row
+
+
 def _label(model: type) -> str:
     return getattr(model, "__label__", model.__tablename__.removesuffix("s").replace("_", " "))
 
 
-def assign(row: Any, body: Mapping[str, Any], names: Iterable[str]) -> None:
-    """Copy the given fields of a validated body onto a row (absent fields keep their value)."""
-    for name in names:
-        if name in body:
-            setattr(row, name, body[name])
+def present(body: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """The given fields of a validated body (absent fields keep their stored value)."""
+    return {name: body[name] for name in names if name in body}
+
+
+def changes(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of `wanted` that differ from `current`: what an UPDATE must write (none:
+    no UPDATE, and `updated_at` stays)."""
+    return {name: value for name, value in wanted.items() if current.get(name) != value}
 
 
 @cache
@@ -87,20 +108,11 @@ class Rules:
             raise ValidationFailed(self.errors)
 
 
-def flush_unique(session: Session, field: str, message: str) -> None:
-    """Flush; a unique constraint lost to a concurrent request is a 422 on `field`."""
+@asynccontextmanager
+async def violation_is_422(field: str, message: str) -> AsyncIterator[None]:
+    """A constraint the statements inside break (a unique value taken by a concurrent
+    request, a row still referenced, a reference deleted meanwhile) is a 422 on `field`."""
     try:
-        with session.begin_nested():
-            session.flush()
+        yield
     except IntegrityError as exc:
         raise ValidationFailed({field: [message]}) from exc
-
-
-def delete_row(session: Session, row: Any, in_use_message: str) -> None:
-    """Delete a row now; a row that others still refer to is a 422, not a 500."""
-    try:
-        with session.begin_nested():
-            session.delete(row)
-            session.flush()
-    except IntegrityError as exc:
-        raise ValidationFailed({"id": [in_use_message]}) from exc

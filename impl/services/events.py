@@ -4,33 +4,33 @@ Events are never deleted: `cancel_event` sets the status to `cancelled` and the 
 readable. Occurrences are computed on request by `domain.recurrence` in the event's own time
 zone, never stored.
 
-For the seed command (and any caller with a team session):
+For the seed command (and any caller with a `TeamConnection`):
 
-- `create_event(session, body)` books an event; `body` is an `EventCreate` as the API takes it,
+- `create_event(db, body)` books an event; `body` is an `EventCreate` as the API takes it,
   e.g. ``{"event_type_id": 3, "client_id": 17, "starts_at": "2026-03-16T09:00:00+01:00",
   "timezone": "Europe/Paris", "recurrence": {"frequency": "weekly", "count": 10,
   "exclude_dates": ["2026-04-06"]}}``; it returns the event as the API answers it;
-- `update_event(session, event_id, body)` and `cancel_event(session, event_id)` change it.
+- `update_event(db, event_id, body)` and `cancel_event(db, event_id)` change it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from datetime import timezone as dt_timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, bindparam, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, insert, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
-from ..db import TEAM_PARAM, DriverQuery, TeamReader
+from ..db import TEAM_PARAM, TeamConnection
 from ..domain.recurrence import OccurrenceSeries, Recurrence, recurrence_errors
 from ..errors import BadRequest
 from ..listing import Listing, ListQuery, bound_value, envelope
-from ..models.base import WireTimestamp
 from ..models.bookings import Event, team_event_counts
 from ..models.resources import Client, EventType, Location
-from .common import Rules, current_team, get_or_404, iso, missing
+from .common import Rules, found, iso, present, violation_is_422, wire_columns
 
 CANCELLED = "cancelled"
 
@@ -54,10 +54,9 @@ REFERENCES = (
     ("location_id", Location, "location"),
 )
 
-
 # What an event is answered from, in the order of its schema (team_id is not one); the
 # timestamps are read straight into their wire form.
-_WIRE_KEYS = (
+KEYS = (
     "id",
     "event_type_id",
     "client_id",
@@ -73,85 +72,88 @@ _WIRE_KEYS = (
     "created_at",
     "updated_at",
 )
-_TIMES = ("starts_at", "ends_at", "created_at", "updated_at")
-WIRE_COLUMNS = tuple(
-    type_coerce(getattr(Event, key), WireTimestamp).label(key)
-    if key in _TIMES
-    else getattr(Event, key)
-    for key in _WIRE_KEYS
+COLUMNS = wire_columns(Event, KEYS)
+# What the rules of an update compute with, beside the answered columns.
+_INSTANTS = (Event.starts_at.label("start"), Event.ends_at.label("end"))
+
+
+def serialize(row: Any) -> dict[str, Any]:
+    """An event as the API answers it, from a row that starts with `COLUMNS`."""
+    return dict(zip(KEYS, row, strict=False))
+
+
+_BY_ID = select(*COLUMNS).where(Event.id == bindparam("event_id"))
+_WITH_INSTANTS = select(*COLUMNS, *_INSTANTS).where(Event.id == bindparam("event_id"))
+_KEPT_COUNT = select(team_event_counts.c.n).where(
+    team_event_counts.c.team_id == bindparam(TEAM_PARAM)
+)
+_INSERT = insert(Event).returning(*COLUMNS)
+_UPDATE = update(Event).where(Event.id == bindparam("event_id")).returning(*COLUMNS)
+_CANCEL = (
+    update(Event)
+    .where(Event.id == bindparam("event_id"), Event.status != CANCELLED)
+    .values(status=CANCELLED)
+    .returning(*COLUMNS)
 )
 
 
-def serialize(event: Event | Row) -> dict[str, Any]:
-    """An event as the API answers it, from an `Event` or a row of `WIRE_COLUMNS`."""
-    if isinstance(event, Row):
-        return dict(zip(_WIRE_KEYS, event, strict=True))
-    item = {key: getattr(event, key) for key in _WIRE_KEYS}
-    for key in _TIMES:
-        item[key] = iso(item[key])
-    return item
-
-
-_BY_ID = select(*WIRE_COLUMNS).where(Event.id == bindparam("event_id"))
-_KEPT_COUNT = DriverQuery(
-    select(team_event_counts.c.n).where(team_event_counts.c.team_id == bindparam(TEAM_PARAM))
-)
-
-
-def team_event_count(reader: TeamReader) -> int:
+async def team_event_count(db: TeamConnection) -> int:
     """The team's events, from the trigger-kept `team_event_counts` (one row read, where
     COUNT(*) walks every event of the team)."""
-    row = reader.first(_KEPT_COUNT)
-    return row[0] if row is not None else 0
+    return await db.scalar(_KEPT_COUNT) or 0
 
 
-# Rows of plain columns, not ORM objects: a page needs no identity map or change tracking.
-LISTING = Listing(select(*WIRE_COLUMNS), LIST_FIELDS, serialize, kept_total=team_event_count)
+LISTING = Listing(select(*COLUMNS), LIST_FIELDS, serialize, kept_total=team_event_count)
 
 
-def list_events(reader: TeamReader, query: ListQuery) -> dict[str, Any]:
-    return LISTING.page(reader, query)
+async def list_events(db: TeamConnection, query: ListQuery) -> dict[str, Any]:
+    return await LISTING.page(db, query)
 
 
-def get_event(reader: TeamReader, event_id: int) -> dict[str, Any]:
-    row = reader.execute(_BY_ID, {"event_id": event_id}).first()
-    if row is None:
-        raise missing(Event, event_id)
-    return serialize(row)
+async def get_event(db: TeamConnection, event_id: int) -> dict[str, Any]:
+    return serialize(found(await db.first(_BY_ID, {"event_id": event_id}), Event, event_id))
 
 
-def create_event(session: Session, body: dict[str, Any]) -> dict[str, Any]:
-    """Book an event; defaults come from the event type (title, end) and the team (zone)."""
-    row = Event(status="confirmed")
-    _apply(session, row, body, creating=True)
-    session.add(row)
-    session.flush()
-    return serialize(row)
+async def create_event(db: TeamConnection, body: dict[str, Any]) -> dict[str, Any]:
+    """Book an event; defaults come from the event type (title, end) and the team (zone).
+
+    One read (the references it names) and one INSERT: no transaction is needed, as the
+    foreign keys refuse a reference deleted in between."""
+    statement = _references_read(body, None)
+    refs = (await db.first(statement, _reference_params(body))) if statement is not None else None
+    values = _merged(body, None, refs, db.team.timezone)
+    async with violation_is_422("event_type_id", "A referenced record no longer exists."):
+        return serialize(await db.first(_INSERT, {"status": "confirmed", **values}))
 
 
-def update_event(session: Session, event_id: int, body: dict[str, Any]) -> dict[str, Any]:
+async def update_event(db: TeamConnection, event_id: int, body: dict[str, Any]) -> dict[str, Any]:
     """Partial update; the merged event must satisfy the rules of a new one."""
-    row = get_or_404(session, Event, event_id)
-    with session.no_autoflush:
-        _apply(session, row, body, creating=False)
-    session.flush()
-    return serialize(row)
+    statement = _references_read(body, _WITH_INSTANTS.with_for_update(of=Event))
+    async with db.transaction():
+        params = {"event_id": event_id, **_reference_params(body)}
+        current = found(await db.first(statement, params), Event, event_id)
+        values = _merged(body, current._mapping, current, db.team.timezone)
+        wanted = {k: v for k, v in values.items() if _stored(current, k) != v}
+        if not wanted:
+            return serialize(current)
+        return serialize(await db.first(_UPDATE, {"event_id": event_id, **wanted}))
 
 
-def cancel_event(session: Session, event_id: int) -> dict[str, Any]:
+async def cancel_event(db: TeamConnection, event_id: int) -> dict[str, Any]:
     """Cancel (the DELETE of an event): idempotent, the event stays readable."""
-    row = get_or_404(session, Event, event_id)
-    if row.status != CANCELLED:
-        row.status = CANCELLED
-        session.flush()
-    return serialize(row)
+    cancelled = await db.first(_CANCEL, {"event_id": event_id})
+    if cancelled is not None:
+        return serialize(cancelled)
+    return await get_event(db, event_id)  # already cancelled, or not the team's
 
 
-def list_event_occurrences(session: Session, event_id: int, query: ListQuery) -> dict[str, Any]:
+async def list_event_occurrences(
+    db: TeamConnection, event_id: int, query: ListQuery
+) -> dict[str, Any]:
     """One page of an event's occurrences in the window the `x-filter` bounds describe."""
-    row = get_or_404(session, Event, event_id)
     start, end = _window(query)
-    series = OccurrenceSeries(row.starts_at, row.ends_at, row.timezone, _recurrence(row.recurrence))
+    row = found(await db.first(_WITH_INSTANTS, {"event_id": event_id}), Event, event_id)
+    series = OccurrenceSeries(row.start, row.end, row.timezone, _recurrence(row.recurrence))
     total = series.count(start, end)
     offset = (query.page - 1) * query.per_page
     page = series.page(offset, query.per_page, start, end) if offset < total else []
@@ -196,6 +198,50 @@ def _window(query: ListQuery) -> tuple[datetime | None, datetime | None]:
         message = f"The {low[0]} field must be a date before or equal to {high[0]}."
         raise BadRequest({low[0]: [message]})
     return (low[1] if low else None, high[1] if high else None)
+
+
+# Each named reference, looked up in the caller's team: (label of the looked-up value, column).
+_LOOKUPS: dict[str, tuple[tuple[str, ColumnElement[Any]], ...]] = {
+    "event_type_id": (("type_name", EventType.name), ("type_minutes", EventType.duration_minutes)),
+    "client_id": (("client_found", Client.id),),
+    "location_id": (("location_found", Location.id),),
+}
+_MODELS = {field: model for field, model, _label in REFERENCES}
+_references: dict[tuple[tuple[str, ...], bool], Select | None] = {}
+
+
+def _references_read(body: Mapping[str, Any], base: Select | None) -> Select | None:
+    """`base` (or a select of its own) with one scalar subquery per reference the body
+    names: the event and everything it refers to, in one statement."""
+    named = tuple(f for f, _m, _l in REFERENCES if body.get(f) is not None)
+    key = (named, base is not None)
+    if key not in _references:
+        lookups = [
+            select(column)
+            .where(_MODELS[field].id == bindparam(f"ref_{field}"))
+            .scalar_subquery()
+            .label(label)
+            for field in named
+            for label, column in _LOOKUPS[field]
+        ]
+        if base is not None:
+            _references[key] = base.add_columns(*lookups)
+        else:
+            _references[key] = select(*lookups) if lookups else None
+    return _references[key]
+
+
+def _reference_params(body: Mapping[str, Any]) -> dict[str, Any]:
+    return {f"ref_{f}": body[f] for f, _m, _l in REFERENCES if body.get(f) is not None}
+
+
+def _stored(current: Any, key: str) -> Any:
+    """A column's stored value as `_merged` computes it (instants as datetimes)."""
+    if key == "starts_at":
+        return current.start
+    if key == "ends_at":
+        return current.end
+    return getattr(current, key)
 
 
 def _recurrence(stored: dict[str, Any] | None) -> Recurrence | None:
@@ -250,33 +296,36 @@ def _instant(rules: Rules, field: str, raw: str) -> datetime | None:
         return None
 
 
-def _apply(session: Session, row: Event, body: dict[str, Any], *, creating: bool) -> None:
-    """Check the merged event against every rule, then write the body onto `row`."""
+def _merged(
+    body: Mapping[str, Any],
+    current: Mapping[str, Any] | None,
+    refs: Any,
+    team_timezone: str,
+) -> dict[str, Any]:
+    """The columns to write: the body over the `current` event (None when creating),
+    checked against every rule of an event (422 with every failing field)."""
+    creating = current is None
     rules = Rules()
-    event_type: EventType | None = None
-    for field, model, label in REFERENCES:
-        if field in body and body[field] is not None:
-            found = session.get(model, body[field])
-            if found is None:
-                rules.fail(field, f"The selected {label} id is invalid.")
-            elif model is EventType:
-                event_type = found
+    for field, _model, label in REFERENCES:
+        if body.get(field) is not None and getattr(refs, _LOOKUPS[field][0][0]) is None:
+            rules.fail(field, f"The selected {label} id is invalid.")
+    type_minutes = refs.type_minutes if body.get("event_type_id") is not None else None
 
     timezone = body.get("timezone")
     if timezone is None and creating:
-        timezone = current_team(session).timezone
+        timezone = team_timezone
     rules.timezone("timezone", timezone)
-    timezone = timezone or row.timezone
+    timezone = timezone or (current["timezone"] if current else None)
 
     starts_at = _instant(rules, "starts_at", body["starts_at"]) if "starts_at" in body else None
     ends_at = _instant(rules, "ends_at", body["ends_at"]) if "ends_at" in body else None
-    starts_at = starts_at or row.starts_at
-    if ends_at is None and creating and event_type is not None and starts_at is not None:
+    starts_at = starts_at or (current["start"] if current else None)
+    if ends_at is None and creating and type_minutes is not None and starts_at is not None:
         try:
-            ends_at = starts_at + timedelta(minutes=event_type.duration_minutes)
+            ends_at = starts_at + timedelta(minutes=type_minutes)
         except OverflowError:  # would end after 9999-12-31
             rules.fail("starts_at", "The starts_at field must leave room for the event's end.")
-    ends_at = ends_at or row.ends_at
+    ends_at = ends_at or (current["end"] if current else None)
     if starts_at is not None and ends_at is not None and ends_at <= starts_at:
         rules.fail("ends_at", "The ends_at field must be a date after starts_at.")
     if "timezone" not in rules.errors:
@@ -284,7 +333,7 @@ def _apply(session: Session, row: Event, body: dict[str, Any], *, creating: bool
             if moment is not None and not _representable(moment, timezone):
                 rules.fail(field, f"The {field} field is out of range in the {timezone} zone.")
 
-    recurrence = row.recurrence
+    recurrence = current["recurrence"] if current else None
     if "recurrence" in body:
         recurrence = body["recurrence"] and _normalized_recurrence(body["recurrence"])
     usable_start = starts_at is not None and "starts_at" not in rules.errors
@@ -295,15 +344,8 @@ def _apply(session: Session, row: Event, body: dict[str, Any], *, creating: bool
                 rules.fail(f"recurrence.{key}", message)
     rules.check()
 
-    for field, _model, _label in REFERENCES:
-        if field in body:
-            setattr(row, field, body[field])
-    if creating and "title" not in body and event_type is not None:
-        row.title = event_type.name
-    for field in PLAIN_FIELDS:
-        if field in body:
-            setattr(row, field, body[field])
-    row.timezone = timezone
-    row.starts_at = starts_at
-    row.ends_at = ends_at
-    row.recurrence = recurrence
+    values = present(body, (*(f for f, _m, _l in REFERENCES), *PLAIN_FIELDS))
+    if creating and "title" not in body and type_minutes is not None:
+        values["title"] = refs.type_name
+    values.update(timezone=timezone, starts_at=starts_at, ends_at=ends_at, recurrence=recurrence)
+    return values

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, insert, select, update
 
+from ..db import TeamConnection
 from ..listing import Listing, ListQuery
 from ..models.resources import Location
-from .common import Rules, assign, current_team, delete_row, get_or_404, iso
+from .common import (
+    Rules,
+    changes,
+    found,
+    missing,
+    present,
+    row_serializer,
+    violation_is_422,
+    wire_columns,
+)
 
 WRITABLE = ("name", "kind", "address", "phone", "url", "timezone", "is_active")
 
@@ -21,47 +30,47 @@ LIST_FIELDS = {
     "is_active": Location.is_active,
 }
 
+COLUMNS = wire_columns(Location, ("id", *WRITABLE, "created_at", "updated_at"))
+serialize = row_serializer(COLUMNS)
 
-def serialize(row: Location) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        **{name: getattr(row, name) for name in WRITABLE},
-        "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at),
-    }
+_BY_ID = select(*COLUMNS).where(Location.id == bindparam("id"))
+_LOCKED = _BY_ID.with_for_update(of=Location)
+_INSERT = insert(Location).returning(*COLUMNS)
+_UPDATE = update(Location).where(Location.id == bindparam("location_id")).returning(*COLUMNS)
+_DELETE = delete(Location).where(Location.id == bindparam("id")).returning(Location.id)
 
-
-LISTING = Listing(select(Location), LIST_FIELDS, serialize)
-
-
-def list_locations(session: Session, query: ListQuery) -> dict[str, Any]:
-    return LISTING.page(session, query)
+LISTING = Listing(select(*COLUMNS), LIST_FIELDS, serialize)
 
 
-def get_location(session: Session, id_: int) -> dict[str, Any]:
-    return serialize(get_or_404(session, Location, id_))
+async def list_locations(db: TeamConnection, query: ListQuery) -> dict[str, Any]:
+    return await LISTING.page(db, query)
 
 
-def create_location(session: Session, body: dict[str, Any]) -> dict[str, Any]:
+async def get_location(db: TeamConnection, id_: int) -> dict[str, Any]:
+    return serialize(found(await db.first(_BY_ID, {"id": id_}), Location, id_))
+
+
+async def create_location(db: TeamConnection, body: dict[str, Any]) -> dict[str, Any]:
     _check(body)
-    row = Location(timezone=current_team(session).timezone)
-    assign(row, body, WRITABLE)
-    session.add(row)
-    session.flush()
-    return serialize(row)
+    values = {"timezone": db.team.timezone, **present(body, WRITABLE)}
+    return serialize(await db.first(_INSERT, values))
 
 
-def update_location(session: Session, id_: int, body: dict[str, Any]) -> dict[str, Any]:
-    row = get_or_404(session, Location, id_)
+async def update_location(db: TeamConnection, id_: int, body: dict[str, Any]) -> dict[str, Any]:
     _check(body)
-    assign(row, body, WRITABLE)
-    session.flush()
-    return serialize(row)
+    async with db.transaction():
+        current = found(await db.first(_LOCKED, {"id": id_}), Location, id_)
+        changed = changes(current._mapping, present(body, WRITABLE))
+        if not changed:
+            return serialize(current)
+        return serialize(await db.first(_UPDATE, {"location_id": id_, **changed}))
 
 
-def delete_location(session: Session, id_: int) -> None:
-    row = get_or_404(session, Location, id_)
-    delete_row(session, row, "The location is still used by events; deactivate it instead.")
+async def delete_location(db: TeamConnection, id_: int) -> None:
+    in_use = "The location is still used by events; deactivate it instead."
+    async with violation_is_422("id", in_use):
+        if await db.first(_DELETE, {"id": id_}) is None:
+            raise missing(Location, id_)
 
 
 def _check(body: dict[str, Any]) -> None:

@@ -1,19 +1,26 @@
-"""Tax rules. Rates are exact decimals; invoices read taxes by id with `taxes_by_id`."""
+"""Tax rules. Rates are exact decimals, answered with two decimals (`"20.00"`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, insert, select, update
 
+from ..db import TeamConnection
 from ..listing import Listing, ListQuery
 from ..models.resources import Tax
-from .common import assign, delete_row, get_or_404, iso
+from .common import (
+    changes,
+    found,
+    missing,
+    present,
+    row_serializer,
+    violation_is_422,
+    wire_columns,
+)
 
-WRITABLE = ("name", "inclusive", "is_default", "is_active")
+WRITABLE = ("name", "rate", "inclusive", "is_default", "is_active")
 
 LIST_FIELDS = {
     "id": Tax.id,
@@ -22,67 +29,59 @@ LIST_FIELDS = {
     "is_active": Tax.is_active,
 }
 
-
-def serialize(row: Tax) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "rate": format_rate(row.rate),
-        "inclusive": row.inclusive,
-        "is_default": row.is_default,
-        "is_active": row.is_active,
-        "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at),
-    }
+COLUMNS = wire_columns(Tax, ("id", *WRITABLE, "created_at", "updated_at"))
+_answered = row_serializer(COLUMNS)
 
 
-def format_rate(rate: Decimal) -> str:
+def serialize(row: Any) -> dict[str, Any]:
+    answer = _answered(row)
+    answer["rate"] = format_rate(answer["rate"])
+    return answer
+
+
+def format_rate(rate: Decimal | str) -> str:
     """A rate as the contract writes it: exactly two decimals (`"20.00"`)."""
-    return f"{rate.quantize(Decimal('0.01'))}"
+    return f"{Decimal(rate).quantize(Decimal('0.01'))}"
 
 
-LISTING = Listing(select(Tax), LIST_FIELDS, serialize)
+_BY_ID = select(*COLUMNS).where(Tax.id == bindparam("id"))
+_LOCKED = _BY_ID.with_for_update(of=Tax)
+_INSERT = insert(Tax).returning(*COLUMNS)
+_UPDATE = update(Tax).where(Tax.id == bindparam("tax_id")).returning(*COLUMNS)
+_DELETE = delete(Tax).where(Tax.id == bindparam("id")).returning(Tax.id)
+
+LISTING = Listing(select(*COLUMNS), LIST_FIELDS, serialize)
 
 
-def list_taxes(session: Session, query: ListQuery) -> dict[str, Any]:
-    return LISTING.page(session, query)
+async def list_taxes(db: TeamConnection, query: ListQuery) -> dict[str, Any]:
+    return await LISTING.page(db, query)
 
 
-def get_tax(session: Session, id_: int) -> dict[str, Any]:
-    return serialize(get_or_404(session, Tax, id_))
+async def get_tax(db: TeamConnection, id_: int) -> dict[str, Any]:
+    return serialize(found(await db.first(_BY_ID, {"id": id_}), Tax, id_))
 
 
-def create_tax(session: Session, body: dict[str, Any]) -> dict[str, Any]:
-    row = Tax(rate=Decimal(body["rate"]))
-    assign(row, body, WRITABLE)
-    session.add(row)
-    session.flush()
-    return serialize(row)
+async def create_tax(db: TeamConnection, body: dict[str, Any]) -> dict[str, Any]:
+    return serialize(await db.first(_INSERT, _values(body)))
 
 
-def update_tax(session: Session, id_: int, body: dict[str, Any]) -> dict[str, Any]:
-    row = get_or_404(session, Tax, id_)
-    if "rate" in body:
-        row.rate = Decimal(body["rate"])
-    assign(row, body, WRITABLE)
-    session.flush()
-    return serialize(row)
+async def update_tax(db: TeamConnection, id_: int, body: dict[str, Any]) -> dict[str, Any]:
+    async with db.transaction():
+        current = found(await db.first(_LOCKED, {"id": id_}), Tax, id_)
+        changed = changes(current._mapping, _values(body))
+        if not changed:
+            return serialize(current)
+        return serialize(await db.first(_UPDATE, {"tax_id": id_, **changed}))
 
 
-def delete_tax(session: Session, id_: int) -> None:
-    row = get_or_404(session, Tax, id_)
-    delete_row(session, row, "The tax is still referenced.")
+async def delete_tax(db: TeamConnection, id_: int) -> None:
+    async with violation_is_422("id", "The tax is still referenced."):
+        if await db.first(_DELETE, {"id": id_}) is None:
+            raise missing(Tax, id_)
 
 
-def taxes_by_id(session: Session, ids: Iterable[int]) -> dict[int, Tax]:
-    """The team's taxes with these ids (ids of other teams are simply absent)."""
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {tax.id: tax for tax in session.scalars(select(Tax).where(Tax.id.in_(wanted)))}
-
-
-def default_taxes(session: Session) -> list[Tax]:
-    """The team's active default taxes, for invoice lines that list none."""
-    query = select(Tax).where(Tax.is_default.is_(True), Tax.is_active.is_(True)).order_by(Tax.id)
-    return list(session.scalars(query))
+def _values(body: dict[str, Any]) -> dict[str, Any]:
+    values = present(body, WRITABLE)
+    if "rate" in values:
+        values["rate"] = Decimal(values["rate"])
+    return values

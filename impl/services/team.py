@@ -1,4 +1,4 @@
-"""The token's own team: read and partial update."""
+"""The token's own team: read and partial update; `create_team` for the CLI."""
 
 from __future__ import annotations
 
@@ -6,44 +6,56 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session, aliased
 
+from ..db import TEAM_PARAM, TeamConnection
+from ..errors import NotFound
 from ..models.platform import Team
-from .common import Rules, assign, current_team, iso
+from .common import Rules, changes, present, row_serializer, violation_is_422, wire_columns
 
 FIELDS = ("name", "slug", "timezone", "currency", "invoice_prefix")
+SLUG_TAKEN = "The slug has already been taken."
+
+COLUMNS = wire_columns(Team, ("id", *FIELDS, "created_at", "updated_at"))
+serialize = row_serializer(COLUMNS)
+
+# `teams` is not a team-scoped table: the caller's team is named by its id, the parameter
+# every statement of a `TeamConnection` carries.
+_other = aliased(Team)
+_OWN = select(*COLUMNS).where(Team.id == bindparam(TEAM_PARAM))
+_LOCKED_WITH_SLUG = _OWN.with_for_update(of=Team).add_columns(
+    select(_other.id)
+    .where(_other.slug == bindparam("slug"), _other.id != bindparam(TEAM_PARAM))
+    .exists()
+    .label("slug_taken")
+)
+_UPDATE = update(Team).where(Team.id == bindparam(TEAM_PARAM)).returning(*COLUMNS)
 
 
-def serialize(team: Team) -> dict[str, Any]:
-    return {
-        "id": team.id,
-        "name": team.name,
-        "slug": team.slug,
-        "timezone": team.timezone,
-        "currency": team.currency,
-        "invoice_prefix": team.invoice_prefix,
-        "created_at": iso(team.created_at),
-        "updated_at": iso(team.updated_at),
-    }
+async def get_team(db: TeamConnection) -> dict[str, Any]:
+    row = await db.first(_OWN)
+    if row is None:  # deleted while its token was in flight
+        raise NotFound()
+    return serialize(row)
 
 
-def get_team(session: Session) -> dict[str, Any]:
-    return serialize(current_team(session))
-
-
-def update_team(session: Session, body: dict[str, Any]) -> dict[str, Any]:
-    team = current_team(session)
+async def update_team(db: TeamConnection, body: dict[str, Any]) -> dict[str, Any]:
     rules = Rules()
     rules.timezone("timezone", body.get("timezone"))
-    if "slug" in body and body["slug"] != team.slug:
-        taken = session.scalar(select(Team.id).where(Team.slug == body["slug"], Team.id != team.id))
-        if taken is not None:
-            rules.fail("slug", "The slug has already been taken.")
-    rules.check()
-    assign(team, body, FIELDS)
-    session.flush()
-    return serialize(team)
+    async with db.transaction():
+        current = await db.first(_LOCKED_WITH_SLUG, {"slug": body.get("slug")})
+        if current is None:
+            raise NotFound()
+        if "slug" in body and current.slug_taken:
+            rules.fail("slug", SLUG_TAKEN)
+        rules.check()
+        changed = changes(current._mapping, present(body, FIELDS))
+        if not changed:
+            return serialize(current)
+        # a slug taken by another team at the same moment: the unique key decides
+        async with violation_is_422("slug", SLUG_TAKEN):
+            return serialize(await db.first(_UPDATE, changed))
 
 
 def slugify(name: str) -> str:

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, insert, select, update
 
+from ..db import TeamConnection
 from ..listing import Listing, ListQuery
 from ..models.resources import EventType, Workflow
-from .common import Rules, assign, delete_row, get_or_404, iso
+from .common import (
+    Rules,
+    changes,
+    found,
+    missing,
+    present,
+    row_serializer,
+    violation_is_422,
+    wire_columns,
+)
 
 TIMED_TRIGGERS = ("before_event", "after_event")
 
@@ -22,6 +32,7 @@ ACTION_FIELDS = {
     "remove_tag": ("tag",),
 }
 OPTIONAL_ACTION_FIELDS = ("subject", "body", "tag")
+EVENT_TYPE_INVALID = "The selected event type id is invalid."
 
 LIST_FIELDS = {
     "id": Workflow.id,
@@ -31,21 +42,27 @@ LIST_FIELDS = {
     "event_type_id": Workflow.event_type_id,
 }
 
+STORED = ("name", "is_active", "event_type_id", "trigger", "offset_value", "offset_unit", "actions")
+COLUMNS = wire_columns(Workflow, ("id", *STORED, "created_at", "updated_at"))
+_stored = row_serializer(COLUMNS)
 
-def serialize(row: Workflow) -> dict[str, Any]:
+
+def serialize(row: Any) -> dict[str, Any]:
+    """A workflow as answered: the offset as one object, every action with every field."""
+    stored = _stored(row)
     offset = None
-    if row.offset_value is not None:
-        offset = {"value": row.offset_value, "unit": row.offset_unit}
+    if stored["offset_value"] is not None:
+        offset = {"value": stored["offset_value"], "unit": stored["offset_unit"]}
     return {
-        "id": row.id,
-        "name": row.name,
-        "is_active": row.is_active,
-        "event_type_id": row.event_type_id,
-        "trigger": row.trigger,
+        "id": stored["id"],
+        "name": stored["name"],
+        "is_active": stored["is_active"],
+        "event_type_id": stored["event_type_id"],
+        "trigger": stored["trigger"],
         "trigger_offset": offset,
-        "actions": [_action_out(action) for action in row.actions],
-        "created_at": iso(row.created_at),
-        "updated_at": iso(row.updated_at),
+        "actions": [_action_out(action) for action in stored["actions"]],
+        "created_at": stored["created_at"],
+        "updated_at": stored["updated_at"],
     }
 
 
@@ -53,46 +70,78 @@ def _action_out(action: dict[str, Any]) -> dict[str, Any]:
     return {"type": action["type"], **{f: action.get(f) for f in OPTIONAL_ACTION_FIELDS}}
 
 
-LISTING = Listing(select(Workflow), LIST_FIELDS, serialize)
+_TYPE_FOUND = (
+    select(EventType.id)
+    .where(EventType.id == bindparam("event_type_id"))
+    .scalar_subquery()
+    .label("type_found")
+)
+_BY_ID = select(*COLUMNS).where(Workflow.id == bindparam("id"))
+_LOCKED = _BY_ID.with_for_update(of=Workflow)
+_LOCKED_WITH_TYPE = _LOCKED.add_columns(_TYPE_FOUND)
+_TYPE_CHECK = select(_TYPE_FOUND)
+_INSERT = insert(Workflow).returning(*COLUMNS)
+_UPDATE = update(Workflow).where(Workflow.id == bindparam("workflow_id")).returning(*COLUMNS)
+_DELETE = delete(Workflow).where(Workflow.id == bindparam("id")).returning(Workflow.id)
+
+LISTING = Listing(select(*COLUMNS), LIST_FIELDS, serialize)
 
 
-def list_workflows(session: Session, query: ListQuery) -> dict[str, Any]:
-    return LISTING.page(session, query)
+async def list_workflows(db: TeamConnection, query: ListQuery) -> dict[str, Any]:
+    return await LISTING.page(db, query)
 
 
-def get_workflow(session: Session, id_: int) -> dict[str, Any]:
-    return serialize(get_or_404(session, Workflow, id_))
+async def get_workflow(db: TeamConnection, id_: int) -> dict[str, Any]:
+    return serialize(found(await db.first(_BY_ID, {"id": id_}), Workflow, id_))
 
 
-def create_workflow(session: Session, body: dict[str, Any]) -> dict[str, Any]:
-    row = Workflow()
-    _apply(session, row, {"event_type_id": None, "trigger_offset": None, **body})
-    session.add(row)
-    session.flush()
-    return serialize(row)
+async def create_workflow(db: TeamConnection, body: dict[str, Any]) -> dict[str, Any]:
+    """The event type it names looked up, then one INSERT (its foreign key refuses an event
+    type deleted in between)."""
+    body = {"event_type_id": None, "trigger_offset": None, **body}
+    type_found = True
+    if body["event_type_id"] is not None:
+        type_found = await db.scalar(_TYPE_CHECK, {"event_type_id": body["event_type_id"]})
+    values = _values(body, None, type_found is not None)
+    async with violation_is_422("event_type_id", EVENT_TYPE_INVALID):
+        return serialize(await db.first(_INSERT, values))
 
 
-def update_workflow(session: Session, id_: int, body: dict[str, Any]) -> dict[str, Any]:
-    row = get_or_404(session, Workflow, id_)
-    _apply(session, row, body)
-    session.flush()
-    return serialize(row)
+async def update_workflow(db: TeamConnection, id_: int, body: dict[str, Any]) -> dict[str, Any]:
+    async with db.transaction():
+        if body.get("event_type_id") is not None:
+            params = {"id": id_, "event_type_id": body["event_type_id"]}
+            current = found(await db.first(_LOCKED_WITH_TYPE, params), Workflow, id_)
+            type_found = current.type_found is not None
+        else:
+            current = found(await db.first(_LOCKED, {"id": id_}), Workflow, id_)
+            type_found = True
+        changed = changes(current._mapping, _values(body, current._mapping, type_found))
+        if not changed:
+            return serialize(current)
+        async with violation_is_422("event_type_id", EVENT_TYPE_INVALID):
+            return serialize(await db.first(_UPDATE, {"workflow_id": id_, **changed}))
 
 
-def delete_workflow(session: Session, id_: int) -> None:
-    delete_row(session, get_or_404(session, Workflow, id_), "The workflow is still referenced.")
+async def delete_workflow(db: TeamConnection, id_: int) -> None:
+    async with violation_is_422("id", "The workflow is still referenced."):
+        if await db.first(_DELETE, {"id": id_}) is None:
+            raise missing(Workflow, id_)
 
 
-def _apply(session: Session, row: Workflow, body: dict[str, Any]) -> None:
-    """Check the workflow as it would be after `body`, then write it."""
-    trigger = body.get("trigger", row.trigger)
+def _values(
+    body: Mapping[str, Any], current: Mapping[str, Any] | None, type_found: bool
+) -> dict[str, Any]:
+    """The stored columns of the workflow as it would be after `body`, checked whole."""
+    current = current or {}
+    trigger = body.get("trigger", current.get("trigger"))
     if "trigger_offset" in body:
         offset = body["trigger_offset"]
-    elif row.offset_value is not None:
-        offset = {"value": row.offset_value, "unit": row.offset_unit}
+    elif current.get("offset_value") is not None:
+        offset = {"value": current["offset_value"], "unit": current["offset_unit"]}
     else:
         offset = None
-    actions = body.get("actions", row.actions)
+    actions = body.get("actions", current.get("actions"))
     rules = Rules()
     if trigger in TIMED_TRIGGERS and offset is None:
         rules.fail(
@@ -105,31 +154,27 @@ def _apply(session: Session, row: Workflow, body: dict[str, Any]) -> None:
         )
     for index, action in enumerate(actions or ()):
         _check_action(rules, index, action)
-    event_type_id = body.get("event_type_id", row.event_type_id)
-    if (
-        "event_type_id" in body
-        and event_type_id is not None
-        and session.get(EventType, event_type_id) is None
-    ):
-        rules.fail("event_type_id", "The selected event type id is invalid.")
+    if not type_found:
+        rules.fail("event_type_id", EVENT_TYPE_INVALID)
     rules.check()
-    assign(row, body, ("name", "is_active", "event_type_id", "trigger"))
-    row.offset_value = offset["value"] if offset else None
-    row.offset_unit = offset["unit"] if offset else None
+    values = present(body, ("name", "is_active", "event_type_id", "trigger"))
+    values["offset_value"] = offset["value"] if offset else None
+    values["offset_unit"] = offset["unit"] if offset else None
     if "actions" in body:
-        row.actions = [_action_stored(action) for action in body["actions"]]
+        values["actions"] = [_action_stored(action) for action in body["actions"]]
+    return values
 
 
 def _check_action(rules: Rules, index: int, action: dict[str, Any]) -> None:
     needed = ACTION_FIELDS[action["type"]]
     for field in OPTIONAL_ACTION_FIELDS:
         key = f"actions.{index}.{field}"
-        present = action.get(field) is not None
-        if field in needed and not present:
+        present_ = action.get(field) is not None
+        if field in needed and not present_:
             rules.fail(
                 key, f"The {key} field is required when actions.{index}.type is {action['type']}."
             )
-        elif field not in needed and present:
+        elif field not in needed and present_:
             rules.fail(
                 key,
                 f"The {key} field is prohibited when actions.{index}.type is {action['type']}.",

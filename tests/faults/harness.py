@@ -58,7 +58,7 @@ def prepare_database(path: Path) -> Credentials:
     data (so lists have several pages) and the tokens."""
     from schedulingkit.impl import migrate
     from schedulingkit.impl.db import Database
-    from schedulingkit.impl.seed import seed_team
+    from schedulingkit.impl.seed import seed
     from schedulingkit.impl.services.team import create_team
     from schedulingkit.impl.tokens import create_token
 
@@ -79,8 +79,7 @@ def prepare_database(path: Path) -> Credentials:
             )
             team_ids = (team.id, other.id)
         for team_id in team_ids:
-            with database.unit_of_work(team_id) as session:
-                seed_team(session)
+            seed(url, team_id)
     finally:
         database.dispose()
     with contextlib.closing(sqlite3.connect(path)) as connection:
