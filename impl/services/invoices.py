@@ -148,7 +148,9 @@ LISTING = Listing(select(*COLUMNS, ITEMS), LIST_FIELDS, serialize)
 
 _BY_ID = select(*COLUMNS, ITEMS).where(Invoice.id == bindparam("invoice_id"))
 _INSERT = insert(Invoice).returning(*COLUMNS)
-_INSERT_ITEMS = insert(InvoiceItem).returning(InvoiceItem.id, sort_by_parameter_order=True)
+# RETURNING order is not guaranteed for a multi-row INSERT; each line's position tells
+# which id is whose (asking SQLAlchemy to sort would cost a statement per line on SQLite)
+_INSERT_ITEMS = insert(InvoiceItem).returning(InvoiceItem.position, InvoiceItem.id)
 _INSERT_ITEM_TAXES = insert(InvoiceItemTax)
 _CLEAR_ITEMS = delete(InvoiceItem).where(InvoiceItem.invoice_id == bindparam("invoice_id"))
 _UPDATE = (
@@ -443,7 +445,8 @@ async def _insert_items(
         }
         for position, (item, line) in enumerate(priced)
     ]
-    ids = (await db.execute(_INSERT_ITEMS, rows)).scalars().all()
+    by_position = dict((await db.execute(_INSERT_ITEMS, rows)).all())
+    ids = [by_position[position] for position in range(len(rows))]
     taxes = [
         {
             "item_id": item_id,
