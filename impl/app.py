@@ -17,7 +17,8 @@ from starlette.exceptions import HTTPException
 from .db import Database
 from .document import Document, load_document
 from .endpoint import EndpointApp, json_bytes
-from .errors import ApiError, BadRequest
+from .errors import ApiError, BadRequest, ServiceUnavailable
+from .health import HealthRoute
 from .middleware import middleware_stack
 from .ratelimit import RateLimiter
 from .request_state import RequestStateMiddleware
@@ -50,6 +51,8 @@ def json_response(status: int, body: dict, headers: dict[str, str] | None = None
 
 
 def _api_error(_request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
+    if isinstance(exc, ServiceUnavailable):
+        logger.warning("%s unavailable: %r", exc.dependency, exc.__cause__)
     return json_response(exc.status, exc.body(), exc.headers)
 
 
@@ -107,8 +110,9 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     """The reference server for `settings` (default: from the environment)."""
     settings = settings or Settings.from_env()
     index = load_document()
-    database = Database(settings.database_url)
-    guard = TokenGuard(database, index, RateLimiter(settings.rate_limit, settings.redis_url))
+    database = Database(settings.database_url, settings.database_timeout)
+    limiter = RateLimiter(settings.rate_limit, settings.redis_url, settings.redis_timeout)
+    guard = TokenGuard(database, index, limiter)
 
     @asynccontextmanager
     async def lifespan(_app):
@@ -132,5 +136,6 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     app.add_error_handler(HTTPException, _http_error_handler(index, guard))
     app.add_error_handler(Exception, _server_error)
     app.add_middleware(RequestStateMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(HealthRoute, position=MiddlewarePosition.BEFORE_EXCEPTION, database=database)
     app.database = database  # the app's own database, for tests and the CLI
     return app

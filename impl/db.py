@@ -5,6 +5,10 @@ PostgreSQL, aiosqlite for SQLite. Connections are in autocommit at the driver, s
 one round trip with no BEGIN/ROLLBACK around it; a write that needs more than one statement
 opens its transaction explicitly (`TeamConnection.transaction`).
 
+Every checkout and every statement has a deadline (`Database.timeout`): a database that is
+down, unreachable or does not answer in time raises `ServiceUnavailable` (503), and a
+connection that missed its deadline is dropped, never handed to the next request.
+
 Every statement a `TeamConnection` runs goes through `team_scoped`: ORM-enabled SELECT,
 UPDATE and DELETE get `TEAM_CRITERIA` (`team_id = :sk_team_id` on every scoped entity,
 subqueries included), INSERTs into a scoped table get the team's id as `team_id`, and the
@@ -15,6 +19,10 @@ criterion cannot reach, is refused, so no query can forget the filter. The synch
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
+import sqlite3
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -31,8 +39,11 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    text,
 )
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
@@ -40,18 +51,35 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import String
 
+from .errors import ServiceUnavailable
 from .models import Base, TeamScoped
 from .models.platform import Team
 
 TEAM_PARAM = "sk_team_id"  # the bound parameter TEAM_CRITERIA reads
 POOL_SIZE = 10
 POOL_OVERFLOW = 10
+DEFAULT_TIMEOUT = 0.75  # seconds; the server's own is `Settings.database_timeout`
+# SQLite is in the process: it cannot be down or far away, only locked by another writer
+# (or starved of CPU). Its deadline is how long a writer queues for the lock.
+SQLITE_LOCK_WAIT = 5.0
 
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
 class ScopingError(RuntimeError):
     """A team-scoped statement was about to run without (or outside) its team."""
+
+
+def unavailable(exc: BaseException, *, connecting: bool = False) -> bool:
+    """Whether `exc` means the database is not there (rather than a statement's own error):
+    a missed deadline, a lost or refused connection, SQLite's lock held past its wait."""
+    if isinstance(exc, TimeoutError | PoolTimeout | OSError):
+        return True
+    if isinstance(exc, DBAPIError):
+        if connecting or exc.connection_invalidated:
+            return True
+        return isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig)
+    return False
 
 
 @dataclass(frozen=True)
@@ -67,10 +95,15 @@ class TeamDefaults:
 class Database:
     """The server's async engine, and a synchronous one for platform chores (CLI, tests)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.url = url
-        self.engine: AsyncEngine = make_async_engine(url)
+        if make_url(url).get_backend_name() == "sqlite":
+            timeout = max(timeout, SQLITE_LOCK_WAIT)
+        self.timeout = timeout
+        self.engine: AsyncEngine = make_async_engine(url, timeout)
         self._sync_engine: Engine | None = None
+        self._abandoned: WeakKeyDictionary[AsyncConnection, asyncio.Future] = WeakKeyDictionary()
+        self._cleanups: set[asyncio.Future] = set()
 
     @property
     def sync_engine(self) -> Engine:
@@ -85,16 +118,67 @@ class Database:
             yield session
 
     async def connect(self) -> AsyncConnection:
-        return await self.engine.connect()
+        """A connection from the pool, within the deadline (else `ServiceUnavailable`)."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self.engine.connect()
+        except Exception as exc:
+            if unavailable(exc, connecting=True):
+                raise ServiceUnavailable("database") from exc
+            raise
+
+    async def execute(
+        self, connection: AsyncConnection, statement: Executable, params: Params = None
+    ) -> Result:
+        """`statement` on `connection` within the deadline, else `ServiceUnavailable`.
+
+        The statement runs in a task of its own and the deadline does not cancel it in
+        place: psycopg answers a cancellation by asking the server to cancel and waiting
+        for it (up to 10 s on a frozen server), which would hold the request as long.
+        The late statement is cancelled in the background instead, its connection is
+        `abandoned` (invalidated, and given back by `release` once the task has ended)."""
+        task = asyncio.ensure_future(connection.execute(statement, params))
+        try:
+            await asyncio.wait((task,), timeout=self.timeout)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        if not task.done():
+            task.cancel()
+            self._abandoned[connection] = task
+            raise ServiceUnavailable("database")
+        try:
+            return task.result()
+        except Exception as exc:
+            if unavailable(exc):
+                raise ServiceUnavailable("database") from exc
+            raise
+
+    async def release(self, connection: AsyncConnection) -> None:
+        """Give a connection back to the pool; one whose statement missed its deadline goes
+        back (invalidated) when that statement has ended, without holding the caller."""
+        task = self._abandoned.pop(connection, None)
+        if task is None:
+            await connection.close()
+            return
+        cleanup = asyncio.ensure_future(_close_after(task, connection))
+        self._cleanups.add(cleanup)
+        cleanup.add_done_callback(self._cleanups.discard)
 
     @asynccontextmanager
     async def team(self, team_id: int) -> AsyncIterator[TeamConnection]:
         """A connection of its own seen as `team_id` (seeding, tests; requests use the
         connection their token was read with)."""
-        async with self.engine.connect() as connection:
-            yield TeamConnection(connection, await team_defaults(connection, team_id))
+        connection = await self.connect()
+        try:
+            defaults = await team_defaults(self, connection, team_id)
+            yield TeamConnection(self, connection, defaults)
+        finally:
+            await self.release(connection)
 
     async def aclose(self) -> None:
+        if self._cleanups:
+            await asyncio.wait(self._cleanups, timeout=15)
         await self.engine.dispose()
         self.dispose()
 
@@ -102,6 +186,15 @@ class Database:
         """Close the synchronous engine's connections (the async ones close in `aclose`)."""
         if self._sync_engine is not None:
             self._sync_engine.dispose()
+
+
+async def _close_after(statement: asyncio.Future, connection: AsyncConnection) -> None:
+    # cancelled on purpose, or failed with its connection: either way the end is known
+    with contextlib.suppress(BaseException):
+        await statement
+    if not connection.invalidated:
+        await connection.invalidate()
+    await connection.close()
 
 
 def async_url(url: str) -> URL:
@@ -115,19 +208,27 @@ def async_url(url: str) -> URL:
     raise ValueError(f"unsupported database backend {backend!r} (SQLite or PostgreSQL)")
 
 
-def make_async_engine(url: str) -> AsyncEngine:
-    """The request path's engine: autocommit at the driver, no pre-ping per checkout."""
+def make_async_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> AsyncEngine:
+    """The request path's engine: autocommit at the driver, no pre-ping per checkout (a
+    connection the server dropped fails its statement, is invalidated, and the next
+    checkout opens a new one), a pool that answers within the deadline."""
     parsed = async_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_async_engine(parsed, isolation_level="AUTOCOMMIT")
-        event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        engine = create_async_engine(parsed, isolation_level="AUTOCOMMIT", pool_timeout=timeout)
+        # a writer waits for SQLite's lock no longer than the deadline
+        configure = functools.partial(_configure_sqlite, busy_ms=max(1, round(timeout * 1000)))
+        event.listen(engine.sync_engine, "connect", configure)
         return engine
+    # the server gives up on a statement at the same deadline (set once per connection)
+    statement_ms = max(1, round(timeout * 1000))
     return create_async_engine(
         parsed,
         isolation_level="AUTOCOMMIT",
         pool_size=POOL_SIZE,
         max_overflow=POOL_OVERFLOW,
+        pool_timeout=timeout,
         pool_recycle=3600,
+        connect_args={"options": f"-c statement_timeout={statement_ms}"},
     )
 
 
@@ -141,13 +242,13 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _configure_sqlite(dbapi_connection: Any, _record: Any, busy_ms: int = 5000) -> None:
     """WAL for concurrent readers, enforced foreign keys, and a Unicode-aware lower()."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.close()
     dbapi_connection.create_function("sk_lower", 1, _lower, deterministic=True)
 
@@ -187,7 +288,8 @@ class TeamConnection:
     own, which is what a read or a single-statement write wants (one round trip).
     """
 
-    def __init__(self, connection: AsyncConnection, team: TeamDefaults) -> None:
+    def __init__(self, database: Database, connection: AsyncConnection, team: TeamDefaults):
+        self.database = database
         self.connection = connection  # its owner closes it (the request state, `Database`)
         self.team = team
         self.dialect = connection.dialect.name
@@ -202,7 +304,7 @@ class TeamConnection:
             bound: Any = [{**p, TEAM_PARAM: self.team.id} for p in params]
         else:
             bound = {**(params or {}), TEAM_PARAM: self.team.id}
-        return await self.connection.execute(scoped, bound)
+        return await self.database.execute(self.connection, scoped, bound)
 
     async def scalar(self, statement: Executable, params: Params = None) -> Any:
         return (await self.execute(statement, params)).scalar()
@@ -216,13 +318,17 @@ class TeamConnection:
         the write lock first, so two writers queue instead of failing on upgrade), then
         COMMIT, or ROLLBACK when the block raises."""
         begin = "BEGIN IMMEDIATE" if self.dialect == "sqlite" else "BEGIN"
-        await self.connection.exec_driver_sql(begin)
+        await self._control(begin)
         try:
             yield
         except BaseException:
-            await self.connection.exec_driver_sql("ROLLBACK")
+            if not self.connection.invalidated:  # a dropped connection rolled back with it
+                await self._control("ROLLBACK")
             raise
-        await self.connection.exec_driver_sql("COMMIT")
+        await self._control("COMMIT")
+
+    async def _control(self, command: str) -> None:
+        await self.database.execute(self.connection, text(command))
 
 
 # The token lookup reads the same columns in its own query (`tokens.authenticate`).
@@ -230,9 +336,11 @@ DEFAULT_COLUMNS = (Team.timezone, Team.currency, Team.invoice_prefix)
 _TEAM_DEFAULTS = select(*DEFAULT_COLUMNS).where(Team.id == bindparam("team_id"))
 
 
-async def team_defaults(connection: AsyncConnection, team_id: int) -> TeamDefaults:
+async def team_defaults(
+    database: Database, connection: AsyncConnection, team_id: int
+) -> TeamDefaults:
     """A team's defaults (LookupError when there is no such team)."""
-    row = (await connection.execute(_TEAM_DEFAULTS, {"team_id": team_id})).first()
+    row = (await database.execute(connection, _TEAM_DEFAULTS, {"team_id": team_id})).first()
     if row is None:
         raise LookupError(f"no team with id {team_id}")
     return TeamDefaults(team_id, *row)

@@ -79,6 +79,18 @@ class TooManyAttempts(ApiError):
     default_message = "Too Many Attempts."
 
 
+class ServiceUnavailable(ApiError):
+    """503: a dependency (the database, Redis) is down or did not answer in time."""
+
+    status = 503
+    default_message = "Service Unavailable."
+    retry_after = 5  # seconds: long enough for a restart, short enough to notice recovery
+
+    def __init__(self, dependency: str) -> None:
+        super().__init__(headers={"Retry-After": str(self.retry_after)})
+        self.dependency = dependency  # for the log, never the answer
+
+
 def first_message(errors: dict[str, list[str]] | None) -> str | None:
     if not errors:
         return None

@@ -4,20 +4,30 @@ With Redis, every server process counts against the same window, so a deployment
 several workers still allows exactly the configured number of requests. Both storages are
 `limits.aio`'s: the Redis one talks to Redis through `redis.asyncio` (with connect and socket
 timeouts, so a Redis that does not answer cannot hold a request, let alone the event loop),
-the memory one sweeps expired keys in a task on the loop.
+the memory one sweeps expired keys in a task on the loop. A Redis that is down or slower
+than the deadline makes the request a 503 (`ServiceUnavailable`); the next request tries
+again, so counting resumes as soon as Redis is back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
+from limits.errors import StorageError
+from limits.util import WindowStats
+
+from .errors import ServiceUnavailable
 
 REDIS_TIMEOUT = 0.5  # seconds, for connecting and for every command
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,19 +67,34 @@ def storage_for(redis_url: str | None, timeout: float = REDIS_TIMEOUT) -> Storag
 class RateLimiter:
     """`hit` counts a request; `peek` reads the window without counting (for 403s)."""
 
-    def __init__(self, rate: str, redis_url: str | None = None) -> None:
+    def __init__(
+        self, rate: str, redis_url: str | None = None, timeout: float = REDIS_TIMEOUT
+    ) -> None:
         self.item: RateLimitItem = parse(rate)
-        self.strategy = FixedWindowRateLimiter(storage_for(redis_url))
+        self.strategy = FixedWindowRateLimiter(storage_for(redis_url, timeout))
+        self.timeout = timeout
 
     def _key(self, token_id: int) -> str:
         return f"schedulingkit:token:{token_id}"
 
     async def hit(self, token_id: int) -> Decision:
         key = self._key(token_id)
-        allowed = await self.strategy.hit(self.item, key)
-        stats = await self.strategy.get_window_stats(self.item, key)
+
+        async def count() -> tuple[bool, WindowStats]:
+            allowed = await self.strategy.hit(self.item, key)
+            return allowed, await self.strategy.get_window_stats(self.item, key)
+
+        allowed, stats = await self._in_time(count())
         return Decision(allowed, self.item.amount, stats.remaining, stats.reset_time)
 
     async def peek(self, token_id: int) -> Decision:
-        stats = await self.strategy.get_window_stats(self.item, self._key(token_id))
+        stats = await self._in_time(self.strategy.get_window_stats(self.item, self._key(token_id)))
         return Decision(True, self.item.amount, stats.remaining, stats.reset_time)
+
+    async def _in_time(self, work: Awaitable[T]) -> T:
+        """`work` within the deadline; a store that fails or is late is a 503."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await work
+        except (TimeoutError, StorageError, OSError) as exc:
+            raise ServiceUnavailable("rate-limit store") from exc

@@ -10,9 +10,14 @@ connection to the pool when the request ends.
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.datastructures import MutableHeaders, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from .db import Database
 
 STATE_KEY = "schedulingkit.request"
 
@@ -21,6 +26,7 @@ class RequestState:
     def __init__(self, query_string: bytes = b"") -> None:
         self.headers: dict[str, str] = {}
         self._connection: AsyncConnection | None = None
+        self._database: Database | None = None
         self._query_string = query_string
         self._query: QueryParams | None = None
 
@@ -30,17 +36,18 @@ class RequestState:
             self._query = QueryParams(self._query_string)
         return self._query
 
-    async def connection(self, engine: AsyncEngine) -> AsyncConnection:
+    async def connection(self, database: Database) -> AsyncConnection:
         """The request's connection, checked out by the first caller."""
         if self._connection is None:
-            self._connection = await engine.connect()
+            self._connection = await database.connect()
+            self._database = database
         return self._connection
 
     async def release(self) -> None:
         """Return the connection to the pool (the pool rolls back anything left open)."""
         connection, self._connection = self._connection, None
         if connection is not None:
-            await connection.close()
+            await self._database.release(connection)
 
 
 def request_state(scope: Scope) -> RequestState:

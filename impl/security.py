@@ -52,8 +52,9 @@ class TokenGuard:
             _set_headers(request, decision.refusal_headers())
             raise TooManyAttempts()
         _set_headers(request, decision.headers())
-        connection = await state.connection(self.database.engine)
-        return RequestContext(principal, TeamConnection(connection, principal.team), state)
+        connection = await state.connection(self.database)
+        db = TeamConnection(self.database, connection, principal.team)
+        return RequestContext(principal, db, state)
 
     async def _principal(self, request: ConnexionRequest) -> Principal:
         header = request.headers.get("authorization", "")
@@ -61,8 +62,8 @@ class TokenGuard:
         if scheme.lower() != "bearer" or not credentials.strip():
             raise Unauthenticated()
         # the request keeps this connection for the handler's statements
-        connection = await request_state(request.scope).connection(self.database.engine)
-        principal = await authenticate(connection, credentials.strip())
+        connection = await request_state(request.scope).connection(self.database)
+        principal = await authenticate(self.database, connection, credentials.strip())
         if principal is None:
             raise Unauthenticated()
         return principal

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 DEFAULT_DATABASE_URL = "sqlite:///schedulingkit.sqlite3"
 DEFAULT_RATE_LIMIT = "60/minute"
+# Seconds the server waits for its dependencies before answering 503: each database
+# statement (and the checkout of a connection), each rate-limit call to Redis. (SQLite, in
+# the process, waits up to 5 s for another writer's lock instead: `db.SQLITE_LOCK_WAIT`.)
+DEFAULT_DATABASE_TIMEOUT = 0.75
+DEFAULT_REDIS_TIMEOUT = 0.5
 
 
 @dataclass(frozen=True)
@@ -16,6 +22,8 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
     rate_limit: str = DEFAULT_RATE_LIMIT
+    database_timeout: float = DEFAULT_DATABASE_TIMEOUT
+    redis_timeout: float = DEFAULT_REDIS_TIMEOUT
     validate_responses: bool = False  # a test aid: production never validates responses
 
     @classmethod
@@ -26,4 +34,21 @@ class Settings:
             database_url=env.get("SCHEDULINGKIT_DATABASE_URL") or DEFAULT_DATABASE_URL,
             redis_url=env.get("SCHEDULINGKIT_REDIS_URL") or None,
             rate_limit=env.get("SCHEDULINGKIT_RATE_LIMIT") or DEFAULT_RATE_LIMIT,
+            database_timeout=_seconds(
+                env, "SCHEDULINGKIT_DATABASE_TIMEOUT", DEFAULT_DATABASE_TIMEOUT
+            ),
+            redis_timeout=_seconds(env, "SCHEDULINGKIT_REDIS_TIMEOUT", DEFAULT_REDIS_TIMEOUT),
         )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 < value <= 60:
+        raise ValueError(f"{name} must be more than 0 and at most 60 seconds, not {raw!r}")
+    return value

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 
-from .db import DEFAULT_COLUMNS, TeamDefaults
+from .db import DEFAULT_COLUMNS, Database, TeamDefaults
 from .models.base import utcnow
 from .models.platform import ApiToken, Team
 
@@ -91,13 +91,16 @@ _TOKEN_BY_ID = (
 )
 
 
-async def authenticate(connection: AsyncConnection, presented: str) -> Principal | None:
+async def authenticate(
+    database: Database, connection: AsyncConnection, presented: str
+) -> Principal | None:
     """The principal of a valid, unrevoked token, or None."""
     match = TOKEN_PATTERN.match(presented)
     if match is None:
         return None
     token_id, entropy, checksum = int(match[1]), match[2], match[3]
-    row = (await connection.execute(_TOKEN_BY_ID, {"token_id": token_id})).first()
+    result = await database.execute(connection, _TOKEN_BY_ID, {"token_id": token_id})
+    row = result.first()
     expected = row[1] if row is not None else hash_secret("")
     presented_hash = hash_secret(entropy + checksum)
     if not hmac.compare_digest(expected, presented_hash) or row is None:

@@ -16,8 +16,6 @@ the wire compares like with like.)
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -28,7 +26,7 @@ from schedulingkit.impl.document import load_document
 from schedulingkit.impl.settings import Settings
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from tcp_proxy import CountingProxy
+from tcp_proxy import ProxyThread, running_proxy
 
 READ = 3
 WRITE = 5
@@ -260,29 +258,14 @@ class StatementCounter:
 
 
 @pytest.fixture(scope="module")
-def wire(request: pytest.FixtureRequest) -> Iterator[CountingProxy | None]:
+def wire(request: pytest.FixtureRequest) -> Iterator[ProxyThread | None]:
     """On PostgreSQL, a counting TCP proxy in front of the test database."""
-    backend = request.getfixturevalue("backend")
-    if backend != "postgresql":
+    if request.getfixturevalue("backend") != "postgresql":
         yield None
         return
     url = make_url(request.getfixturevalue("database_url"))
-    proxy = CountingProxy(url.host or "127.0.0.1", url.port or 5432)
-    loop = asyncio.new_event_loop()
-    started = threading.Event()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(proxy.start())
-        started.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    started.wait(10)
-    yield proxy
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(10)
+    with running_proxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+        yield proxy
 
 
 @pytest.fixture(scope="module")

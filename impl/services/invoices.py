@@ -60,9 +60,9 @@ from ..models.base import utcnow
 from ..models.billing import Invoice, InvoiceItem, InvoiceItemTax, InvoiceSequence, Transaction
 from ..models.bookings import Event
 from ..models.resources import Client, Tax
+from . import transactions
 from .common import Rules, found, row_serializer, wire_columns
 from .taxes import format_rate
-from . import transactions
 
 DRAFT = "draft"
 FINAL = frozenset({"cancelled", "refunded"})
