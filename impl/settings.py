@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from .public_url import checked_public_url
+
 DEFAULT_DATABASE_URL = "sqlite:///schedulingkit.sqlite3"
 DEFAULT_RATE_LIMIT = "60/minute"
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024  # 1 MiB
 
 
 @dataclass(frozen=True)
@@ -16,14 +19,46 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
     rate_limit: str = DEFAULT_RATE_LIMIT
+    # links and Location are built from it; None: the address each request came in on
+    public_url: str | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # larger bodies answer 413
     validate_responses: bool = False  # a test aid: production never validates responses
+
+    def __post_init__(self) -> None:
+        if self.public_url is not None:
+            object.__setattr__(self, "public_url", checked_public_url(self.public_url))
+        if self.max_body_bytes < 1:
+            raise ValueError(f"the body limit must be at least 1 byte, not {self.max_body_bytes}")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Settings from `SCHEDULINGKIT_*` variables (unset or empty means the default)."""
+        """Settings from `SCHEDULINGKIT_*` variables (unset or empty means the default);
+        ValueError names the variable whose value is not usable."""
         env = os.environ if environ is None else environ
+        public = env.get("SCHEDULINGKIT_PUBLIC_URL") or None
+        if public is not None:
+            try:
+                checked_public_url(public)
+            except ValueError as exc:
+                raise ValueError(f"SCHEDULINGKIT_PUBLIC_URL: {exc}") from None
         return cls(
             database_url=env.get("SCHEDULINGKIT_DATABASE_URL") or DEFAULT_DATABASE_URL,
             redis_url=env.get("SCHEDULINGKIT_REDIS_URL") or None,
             rate_limit=env.get("SCHEDULINGKIT_RATE_LIMIT") or DEFAULT_RATE_LIMIT,
+            public_url=public,
+            max_body_bytes=_positive_int(env, "SCHEDULINGKIT_MAX_BODY_BYTES")
+            or DEFAULT_MAX_BODY_BYTES,
         )
+
+
+def _positive_int(env: os._Environ[str] | dict[str, str], name: str) -> int | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name} must be a whole number of bytes (at least 1), not {raw!r}")
+    return value
