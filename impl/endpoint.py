@@ -24,6 +24,7 @@ from connexion.utils import TYPE_MAP
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
+from .public_url import created_location
 from .request_state import query_params
 
 _JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -85,6 +86,10 @@ class Endpoint:
         # as Starlette's Response does: Content-Length (else the server would chunk the body),
         # none at all on a 204
         headers = [*_JSON_HEADERS, (b"content-length", b"%d" % len(body))] if body else []
+        if status == 201:  # the created resource's own URL
+            location = created_location(scope, answer)
+            if location is not None:
+                headers.append((b"location", location.encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from connexion.context import scope
-from starlette.datastructures import URL
 
 from ..db import reader, unit_of_work
 from ..document import load_document
 from ..listing import ListQuery
+from ..public_url import request_url
 from ..request_state import query_params
 
 __all__ = ["list_query", "reader", "unit_of_work"]
@@ -25,6 +25,6 @@ def list_query(args: dict[str, Any]) -> ListQuery:
     return ListQuery(
         operation_id=spec_operation.operation_id,
         args=args,
-        path_url=str(URL(scope=current)).partition("?")[0],
+        path_url=request_url(current),  # from the public URL, never the Host header
         query_items=tuple(query_params(current).multi_items()),
     )
