@@ -214,7 +214,10 @@ def _store_recurrence(server: Server, event_id: int, starts_at: str, recurrence:
     engine = create_engine(server.database_url)
     with engine.begin() as connection:
         connection.execute(
-            text("UPDATE events SET recurrence = :r, starts_at = :s WHERE id = :i"),
+            text(
+                "UPDATE events SET recurrence = :r, starts_at = CAST(:s AS TIMESTAMP),"
+                " ends_at = CAST(:s AS TIMESTAMP) + INTERVAL '30 minutes' WHERE id = :i"
+            ),
             {"r": json.dumps(recurrence), "s": starts_at, "i": event_id},
         )
     engine.dispose()
