@@ -389,6 +389,18 @@ def test_a_100_mib_header_answers_431(server: Deployment) -> None:
     assert httpx.get(f"{server.api}/team").status_code == 401  # the server is fine
 
 
+def test_the_head_bound_counts_each_request_head_alone(server: Deployment) -> None:
+    token = server.token()
+    padding = {"X-Padding": "a" * 20_000}  # 20 KB a request, 100 KB on the connection
+    with httpx.Client(headers={**headers(token), **padding}) as client:
+        for _ in range(5):
+            assert client.get(f"{server.api}/team").status_code == 200
+        # a body is not head: 900 KB of it on the same connection, then more requests
+        body = {"name": "x", "notes": "n" * 900_000}
+        assert client.post(f"{server.api}/clients", json=body).status_code == 422
+        assert client.get(f"{server.api}/team").status_code == 200
+
+
 def test_json_nested_1000_deep_answers_400(server: Deployment) -> None:
     token = server.token()
     for depth in (1000, 100_000):
