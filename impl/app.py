@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 from contextlib import asynccontextmanager
+from functools import partial
 
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException, UnsupportedMediaTypeProblem
@@ -14,12 +15,14 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 
+from .bodylimit import BodyLimitMiddleware
 from .db import Database
 from .document import Document, load_document
 from .endpoint import EndpointApp, json_bytes
 from .errors import ApiError, BadRequest, ServiceUnavailable
+from .hardening import HardeningMiddleware
 from .health import HealthRoute
-from .middleware import middleware_stack
+from .middleware import SWAGGER_UI_PATH, middleware_stack, served_paths
 from .ratelimit import RateLimiter
 from .request_state import RequestStateMiddleware
 from .security import TokenGuard, security_map
@@ -119,15 +122,27 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
         yield
         await database.aclose()
 
+    swagger_ui = SwaggerUIOptions(swagger_ui_path=SWAGGER_UI_PATH)
+    # outermost, before Connexion's own layers: whatever answers (a 500 too) is hardened,
+    # and no layer reads more body than the limit
+    bounds = [
+        partial(
+            HardeningMiddleware,
+            base_path=index.base_path,
+            public_paths=served_paths(swagger_ui),
+            configured_url=settings.public_url,
+        ),
+        partial(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+    ]
     app = EndpointApp(
         __name__,
         lifespan=lifespan,
-        middlewares=middleware_stack(settings.validate_responses),
+        middlewares=[*bounds, *middleware_stack(settings.validate_responses)],
         resolver=TagResolver(index),
         validator_map=VALIDATOR_MAP,
         security_map=security_map(guard),
         validate_responses=settings.validate_responses,
-        swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
+        swagger_ui_options=swagger_ui,
     )
     # the document as already parsed (a copy: Connexion resolves references in place)
     app.add_api(copy.deepcopy(index.raw), base_path=index.base_path)

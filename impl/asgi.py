@@ -1,4 +1,5 @@
-"""ASGI entry point for uvicorn workers: `uvicorn --factory schedulingkit.impl.asgi:create`."""
+"""ASGI entry point for uvicorn workers: `uvicorn --factory schedulingkit.impl.asgi:create`
+(`schedulingkit serve` adds `serving.uvicorn_options()`: no Server header, bounded headers)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,10 @@ from .settings import Settings
 
 
 def _settings() -> Settings:
-    return Settings.from_env()
+    try:
+        return Settings.from_env()
+    except ValueError as exc:  # a variable that names no usable value: say which, no traceback
+        raise click.ClickException(str(exc)) from None
 
 
 def _database():
@@ -37,8 +40,18 @@ def _fail_on_errors(func):
 
 
 def _run_server(host: str, port: int, workers: int) -> None:
+    import os
+
     import uvicorn
 
+    from .public_url import default_for_listen_address
+    from .serving import uvicorn_options
+
+    # links are built from the public URL, which defaults to the listen address (the
+    # workers read it from the environment, as every other setting)
+    default_url = default_for_listen_address(host, port)
+    if default_url and not os.environ.get("SCHEDULINGKIT_PUBLIC_URL"):
+        os.environ["SCHEDULINGKIT_PUBLIC_URL"] = default_url
     uvicorn.run(
         "schedulingkit.impl.asgi:create",
         factory=True,
@@ -50,6 +63,7 @@ def _run_server(host: str, port: int, workers: int) -> None:
         # a worker imports Connexion and builds the app from the document (seconds on a
         # busy 2-core machine): give it time before the supervisor declares it dead
         timeout_worker_healthcheck=60,
+        **uvicorn_options(),
     )
 
 
@@ -63,7 +77,9 @@ def serve(host: str, port: int, workers: int) -> None:
     """Migrate the database, then serve the API with uvicorn.
 
     Configured by SCHEDULINGKIT_DATABASE_URL, SCHEDULINGKIT_REDIS_URL (share rate limits
-    between workers and hosts) and SCHEDULINGKIT_RATE_LIMIT.
+    between workers and hosts), SCHEDULINGKIT_RATE_LIMIT, SCHEDULINGKIT_PUBLIC_URL (the URL
+    clients reach the API at, for links; default http://HOST:PORT) and
+    SCHEDULINGKIT_MAX_BODY_BYTES (default 1048576).
     """
     from . import migrate
 

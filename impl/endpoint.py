@@ -25,13 +25,13 @@ from connexion.apps.asynchronous import AsyncApi, AsyncApp, AsyncASGIApp
 from connexion.decorators.parameter import sanitized, unwrap_decorators
 from connexion.operations import AbstractOperation
 from connexion.utils import TYPE_MAP
-from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from .document import Operation as SpecOperation
 from .document import load_document
 from .listing import ListQuery
+from .public_url import created_location, request_url
 from .request_state import query_params
 from .security import CONTEXT_KEY
 
@@ -91,6 +91,10 @@ class Endpoint:
         # as Starlette's Response does: Content-Length (else the server would chunk the body),
         # none at all on a 204
         headers = [*_JSON_HEADERS, (b"content-length", b"%d" % len(body))] if body else []
+        if status == 201:  # the created resource's own URL
+            location = created_location(scope, answer)
+            if location is not None:
+                headers.append((b"location", location.encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
@@ -124,11 +128,6 @@ class Endpoint:
             context = scope.get("extensions", {}).get("connexion_context", {})
             kwargs["ctx"] = context["token_info"][CONTEXT_KEY]
         return kwargs
-
-
-def request_url(scope: Scope) -> str:
-    """The request's absolute URL without its query string (what list links start from)."""
-    return str(URL(scope=scope)).partition("?")[0]
 
 
 def _unpack(answer: t.Any) -> tuple[int, bytes]:

@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .public_url import checked_public_url
+
 DEFAULT_DATABASE_URL = "sqlite:///schedulingkit.sqlite3"
 DEFAULT_RATE_LIMIT = "60/minute"
 # Seconds the server waits for its dependencies before answering 503: each database
@@ -13,6 +15,7 @@ DEFAULT_RATE_LIMIT = "60/minute"
 # the process, waits up to 5 s for another writer's lock instead: `db.SQLITE_LOCK_WAIT`.)
 DEFAULT_DATABASE_TIMEOUT = 0.75
 DEFAULT_REDIS_TIMEOUT = 0.5
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024  # 1 MiB
 
 
 @dataclass(frozen=True)
@@ -24,12 +27,28 @@ class Settings:
     rate_limit: str = DEFAULT_RATE_LIMIT
     database_timeout: float = DEFAULT_DATABASE_TIMEOUT
     redis_timeout: float = DEFAULT_REDIS_TIMEOUT
+    # links and Location are built from it; None: the address each request came in on
+    public_url: str | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # larger bodies answer 413
     validate_responses: bool = False  # a test aid: production never validates responses
+
+    def __post_init__(self) -> None:
+        if self.public_url is not None:
+            object.__setattr__(self, "public_url", checked_public_url(self.public_url))
+        if self.max_body_bytes < 1:
+            raise ValueError(f"the body limit must be at least 1 byte, not {self.max_body_bytes}")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Settings from `SCHEDULINGKIT_*` variables (unset or empty means the default)."""
+        """Settings from `SCHEDULINGKIT_*` variables (unset or empty means the default);
+        ValueError names the variable whose value is not usable."""
         env = os.environ if environ is None else environ
+        public = env.get("SCHEDULINGKIT_PUBLIC_URL") or None
+        if public is not None:
+            try:
+                checked_public_url(public)
+            except ValueError as exc:
+                raise ValueError(f"SCHEDULINGKIT_PUBLIC_URL: {exc}") from None
         return cls(
             database_url=env.get("SCHEDULINGKIT_DATABASE_URL") or DEFAULT_DATABASE_URL,
             redis_url=env.get("SCHEDULINGKIT_REDIS_URL") or None,
@@ -38,6 +57,9 @@ class Settings:
                 env, "SCHEDULINGKIT_DATABASE_TIMEOUT", DEFAULT_DATABASE_TIMEOUT
             ),
             redis_timeout=_seconds(env, "SCHEDULINGKIT_REDIS_TIMEOUT", DEFAULT_REDIS_TIMEOUT),
+            public_url=public,
+            max_body_bytes=_positive_int(env, "SCHEDULINGKIT_MAX_BODY_BYTES")
+            or DEFAULT_MAX_BODY_BYTES,
         )
 
 
@@ -51,4 +73,17 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number of seconds, not {raw!r}") from None
     if not 0 < value <= 60:
         raise ValueError(f"{name} must be more than 0 and at most 60 seconds, not {raw!r}")
+    return value
+
+
+def _positive_int(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name} must be a whole number of bytes (at least 1), not {raw!r}")
     return value

@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from schedulingkit.impl.domain.recurrence import (
+    MAX_OCCURRENCES,
     OPEN_ENDED_HORIZON,
+    WEEKDAYS,
     OccurrenceSeries,
     Recurrence,
     recurrence_errors,
@@ -356,10 +358,10 @@ def test_recurrence_errors(recurrence: Recurrence, fields: set[str]) -> None:
 
 
 JUMP_RULES = [
-    pytest.param(Recurrence("daily", until=date(2029, 12, 31)), id="daily"),
-    pytest.param(Recurrence("daily", interval=3, until=date(2029, 12, 31)), id="every-3-days"),
+    pytest.param(Recurrence("daily"), id="daily"),
+    pytest.param(Recurrence("daily", interval=3), id="every-3-days"),
     pytest.param(
-        Recurrence("daily", by_weekday=("SA", "SU"), interval=2, until=date(2029, 12, 31)),
+        Recurrence("daily", by_weekday=("SA", "SU"), interval=2),
         id="daily-on-weekends-every-2-days",
     ),
     pytest.param(
@@ -367,12 +369,19 @@ JUMP_RULES = [
             "weekly",
             interval=3,
             by_weekday=("MO", "WE", "SU"),
-            until=date(2029, 12, 31),
             exclude_dates=frozenset({date(2028, 5, 3), date(2029, 1, 7)}),
         ),
         id="every-3-weeks-on-three-days-with-exclusions",
     ),
-    pytest.param(Recurrence("weekly", interval=2, until=date(2029, 12, 31)), id="biweekly"),
+    pytest.param(Recurrence("weekly", interval=2), id="biweekly"),
+    pytest.param(Recurrence("monthly"), id="monthly-on-the-26th"),
+    pytest.param(Recurrence("monthly", interval=5), id="every-5-months"),
+    pytest.param(
+        Recurrence("monthly", interval=2, by_weekday=tuple(WEEKDAYS)),
+        id="every-2-months-every-day",
+    ),
+    pytest.param(Recurrence("yearly"), id="yearly"),
+    pytest.param(Recurrence("yearly", interval=3, by_weekday=("FR",)), id="every-3-years-fridays"),
 ]
 
 
@@ -380,51 +389,74 @@ JUMP_RULES = [
 def test_far_windows_skip_ahead_without_changing_the_answer(rule: Recurrence) -> None:
     # starts on a Thursday, off the by_weekday days of some rules, in a zone with DST
     first = local("2026-03-26T18:45", "Europe/Paris")
-    series = OccurrenceSeries(first, first + timedelta(hours=1), "Europe/Paris", rule)
-    everything = [o.starts_at for o in series]  # no window: generated from the very start
+    ends = first + timedelta(hours=1)
+    series = OccurrenceSeries(first, ends, "Europe/Paris", rule)
+    # the same series listed far without a window: generated from the very start
+    reference = OccurrenceSeries(first, ends, "Europe/Paris", rule, horizon=timedelta(days=6000))
+    everything = [o.starts_at for o in reference]
     assert everything[0] == first.astimezone(UTC)
-    for days in (0, 1, 5, 9, 20, 21, 22, 400, 733, 1000, 1374):
+    for days in (0, 1, 5, 9, 20, 21, 22, 400, 733, 1000, 1374, 2900, 5000):
         for hour in (0, 17, 23):
             start = utc("2026-03-26T00:00") + timedelta(days=days, hours=hour)
-            end = start + timedelta(days=45)
-            expected = [s for s in everything if start <= s < end]
+            end = start + timedelta(days=400)  # past the horizon: the horizon decides
+            horizon = start + OPEN_ENDED_HORIZON
+            expected = [s for s in everything if start <= s < min(end, horizon)]
             assert [o.starts_at for o in series.between(start, end)] == expected, (days, hour)
             assert series.count(start, end) == len(expected)
 
 
-PERIODIC_RULES = [
-    pytest.param("daily", 1, (), "Europe/Paris", id="daily-paris"),
-    pytest.param("daily", 3, (), "America/Havana", id="every-3-days-havana-midnight-dst"),
-    pytest.param("daily", 2, ("SA", "SU", "WE"), "America/New_York", id="daily-every-2-on-days"),
-    pytest.param("weekly", 1, (), "Australia/Lord_Howe", id="weekly-half-hour-dst"),
-    pytest.param("weekly", 3, ("MO", "WE", "SU"), "Europe/Paris", id="every-3-weeks-3-days"),
-    pytest.param("weekly", 2, ("TH",), "UTC", id="biweekly-off-the-start-day"),
+def test_a_window_far_from_the_start_is_reached_without_replaying_the_years_between() -> None:
+    first = utc("0002-01-01T09:00")
+    rule = Recurrence("monthly", by_weekday=tuple(WEEKDAYS))
+    series = OccurrenceSeries(first, first + timedelta(hours=1), "UTC", rule)
+    window_start = utc("9990-01-01T00:00")
+    until = window_start + OPEN_ENDED_HORIZON + timedelta(days=1)
+    generated = sum(1 for _ in series._local_starts(until, window_start))
+    # two periods (months) before the window at most, then the window and the day after it
+    assert 366 < generated < 366 + 2 + 2 * 31
+    assert series.count(utc("9990-01-01T00:00")) == 366
+
+
+def test_series_that_end_are_capped_at_max_occurrences() -> None:
+    first = utc("0002-01-01T09:00")
+    # a series stored before the cap: listed up to its MAX_OCCURRENCES-th occurrence
+    series = OccurrenceSeries(first, first, "UTC", Recurrence("daily", until=date(9999, 12, 30)))
+    assert series.count() == MAX_OCCURRENCES
+    last = series.page(MAX_OCCURRENCES - 1, 100)
+    assert [o.starts_at for o in last] == [first + timedelta(days=MAX_OCCURRENCES - 1)]
+    assert series.count(start=first + timedelta(days=MAX_OCCURRENCES)) == 0
+    excluded = Recurrence(
+        "daily", until=date(9999, 12, 30), exclude_dates=frozenset({date(2, 1, 2)})
+    )
+    assert OccurrenceSeries(first, first, "UTC", excluded).count() == MAX_OCCURRENCES - 1
+
+
+CAPS = [
+    pytest.param(Recurrence("daily", until=date(2027, 12, 31)), set(), id="daily-730-exactly"),
+    pytest.param(Recurrence("daily", until=date(2028, 1, 1)), {"until"}, id="daily-731"),
+    pytest.param(
+        Recurrence("daily", until=date(2028, 1, 1), exclude_dates=frozenset({date(2026, 1, 2)})),
+        {"until"},
+        id="exclusions-count-towards-the-cap",
+    ),
+    pytest.param(Recurrence("daily", until=date(9999, 12, 30)), {"until"}, id="to-year-9999"),
+    pytest.param(
+        Recurrence("monthly", by_weekday=tuple(WEEKDAYS), until=date(9999, 12, 30)),
+        {"until"},
+        id="monthly-every-weekday-to-9999",
+    ),
+    pytest.param(Recurrence("weekly", until=date(2039, 12, 1)), set(), id="weekly-nearly-14-years"),
+    pytest.param(Recurrence("daily", count=730), set(), id="count-730"),
+    pytest.param(Recurrence("daily", count=731), {"count"}, id="count-731"),
+    pytest.param(Recurrence("daily"), set(), id="open-ended-has-no-cap"),
 ]
 
 
-@pytest.mark.parametrize(("frequency", "interval", "weekdays", "zone"), PERIODIC_RULES)
-def test_long_windows_are_counted_by_period_exactly(
-    frequency: str, interval: int, weekdays: tuple[str, ...], zone: str
+@pytest.mark.parametrize(("recurrence", "fields"), CAPS)
+def test_a_series_that_ends_may_have_at_most_max_occurrences(
+    recurrence: Recurrence, fields: set[str]
 ) -> None:
-    first = local("2026-03-26T00:30", zone)  # a Thursday, just after midnight
-    rule = Recurrence(
-        frequency,
-        interval=interval,
-        by_weekday=weekdays,
-        until=date(2031, 6, 30),
-        exclude_dates=frozenset({date(2027, 1, 1), date(2028, 2, 29), date(2029, 7, 4)}),
-    )
-    series = OccurrenceSeries(first, first + timedelta(minutes=45), zone, rule)
-    windows = [(None, None)]
-    for start_days, length in [(0, 4000), (3, 900), (200, 1500), (-30, 2000), (1800, 900)]:
-        for hour in (0, 5, 23):
-            start = utc("2026-03-26T00:00") + timedelta(days=start_days, hours=hour)
-            windows.append((start, start + timedelta(days=length, hours=hour)))
-            windows.append((start, None))
-            windows.append((None, start + timedelta(days=length)))
-    for start, end in windows:
-        one_by_one = sum(1 for _ in series.between(start, end))
-        assert series.count(start, end) == one_by_one, (start, end)
+    assert set(recurrence_errors(recurrence, utc("2026-01-01T10:00"), "UTC")) == fields
 
 
 @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12", "UTC"])
@@ -457,12 +489,149 @@ def test_series_at_the_end_of_time_never_overflow(zone: str, rule: Recurrence) -
     assert series.count() >= 1
 
 
-def test_long_series_from_now_to_the_last_date_is_counted_quickly() -> None:
-    first = utc("2026-01-01T10:00")
-    series = OccurrenceSeries(
-        first, first, "Europe/Paris", Recurrence("daily", until=date(9999, 12, 31))
-    )
-    # 2,912,000-odd occurrences: counted by period, not one by one (which takes seconds);
-    # lists end at LATEST (9999-12-30T00:00Z), where a day later is still a valid datetime
-    assert series.count() == (date(9999, 12, 29) - date(2026, 1, 1)).days + 1
-    assert len(series.page(0, 15)) == 15
+# The nights of 2026 on which the clocks change, in a northern zone, a southern one and two
+# with half-hour offsets (Adelaide: +09:30/+10:30; Lord Howe moves by half an hour).
+DST_STARTS = [
+    # zone, the event's start (an instant), the rule, the expected starts (UTC)
+    pytest.param(
+        "America/New_York",
+        "2026-11-01T06:30",  # 01:30 EST, the second 01:30 of the fall-back night
+        Recurrence("daily", count=3),
+        ["2026-11-01T06:30", "2026-11-02T06:30", "2026-11-03T06:30"],
+        id="new-york-fall-back-second-instance",
+    ),
+    pytest.param(
+        "America/New_York",
+        "2026-11-01T05:30",  # 01:30 EDT, the first one
+        Recurrence("daily", count=3),
+        ["2026-11-01T05:30", "2026-11-02T06:30", "2026-11-03T06:30"],
+        id="new-york-fall-back-first-instance",
+    ),
+    pytest.param(
+        "America/New_York",
+        "2026-10-31T05:30",  # 01:30 EDT the day before: the night's 01:30 is its first one
+        Recurrence("daily", count=3),
+        ["2026-10-31T05:30", "2026-11-01T05:30", "2026-11-02T06:30"],
+        id="new-york-fall-back-crossed-by-the-series",
+    ),
+    pytest.param(
+        "America/New_York",
+        "2026-03-07T07:30",  # 02:30 EST; 02:30 does not exist the next night
+        Recurrence("daily", count=3),
+        ["2026-03-07T07:30", "2026-03-08T07:30", "2026-03-09T06:30"],
+        id="new-york-spring-forward-gap-moves-forward",
+    ),
+    pytest.param(
+        "America/New_York",
+        "2026-03-08T07:30",  # 03:30 EDT, just after the gap
+        Recurrence("weekly", count=2),
+        ["2026-03-08T07:30", "2026-03-15T07:30"],
+        id="new-york-spring-forward-just-after-the-gap",
+    ),
+    pytest.param(
+        "Australia/Sydney",
+        "2026-04-04T16:30",  # 02:30 AEST, the second 02:30 of the fall-back night
+        Recurrence("daily", count=3),
+        ["2026-04-04T16:30", "2026-04-05T16:30", "2026-04-06T16:30"],
+        id="sydney-fall-back-second-instance",
+    ),
+    pytest.param(
+        "Australia/Sydney",
+        "2026-04-04T15:30",  # 02:30 AEDT, the first one
+        Recurrence("weekly", count=2),
+        ["2026-04-04T15:30", "2026-04-11T16:30"],
+        id="sydney-fall-back-first-instance",
+    ),
+    pytest.param(
+        "Australia/Sydney",
+        "2026-10-02T16:30",  # 02:30 AEST; 02:30 does not exist on 4 October
+        Recurrence("daily", count=3),
+        ["2026-10-02T16:30", "2026-10-03T16:30", "2026-10-04T15:30"],
+        id="sydney-spring-forward-gap-moves-forward",
+    ),
+    pytest.param(
+        "Australia/Adelaide",
+        "2026-04-04T17:00",  # 02:30 ACST (+09:30), the second 02:30
+        Recurrence("daily", count=3),
+        ["2026-04-04T17:00", "2026-04-05T17:00", "2026-04-06T17:00"],
+        id="adelaide-fall-back-second-instance",
+    ),
+    pytest.param(
+        "Australia/Adelaide",
+        "2026-10-02T17:00",  # 02:30 ACST; 02:30 does not exist on 4 October
+        Recurrence("daily", count=3),
+        ["2026-10-02T17:00", "2026-10-03T17:00", "2026-10-04T16:00"],
+        id="adelaide-spring-forward-gap-moves-forward",
+    ),
+    pytest.param(
+        "Australia/Lord_Howe",
+        "2026-04-04T15:15",  # 01:45 +10:30, the second 01:45 (the clock goes back 30 min)
+        Recurrence("daily", count=2),
+        ["2026-04-04T15:15", "2026-04-05T15:15"],
+        id="lord-howe-half-hour-fall-back-second-instance",
+    ),
+]
+
+
+@pytest.mark.parametrize(("zone", "start", "rule", "expected"), DST_STARTS)
+def test_the_first_occurrence_is_the_event_own_start_on_dst_nights(
+    zone: str, start: str, rule: Recurrence, expected: list[str]
+) -> None:
+    first = utc(start)
+    series = OccurrenceSeries(first, first + timedelta(minutes=45), zone, rule)
+    assert starts(series) == expected
+    # a window that starts at the event's own start keeps it
+    assert starts(series, start=first) == expected
+    assert series.count(first) == len(expected)
+    assert series.page(0, 1, start=first)[0].starts_at == first
+    # the wall-clock time is kept wherever it exists
+    wall = first.astimezone(ZoneInfo(zone)).time()
+    kept = [o.local_starts_at.time() == wall for o in series]
+    assert kept[0]
+
+
+HORIZON_NIGHTS = [
+    # zone, the event's start, the window's from (None: absent) -> occurrences listed. The
+    # horizon is 366 x 24 hours: a series that starts in winter time and ends the horizon
+    # in summer time (its occurrences an hour earlier in UTC) fits one more day.
+    pytest.param("America/New_York", "2026-11-01T06:30", None, 367, id="new-york-from-absent"),
+    pytest.param(
+        "America/New_York", "2026-11-01T06:30", "2025-06-01T00:00", 367, id="new-york-from-before"
+    ),
+    pytest.param(
+        "America/New_York", "2026-11-01T06:30", "2027-03-14T06:30", 367, id="new-york-from-after"
+    ),
+    pytest.param("Australia/Sydney", "2026-04-04T16:30", None, 366, id="sydney-from-absent"),
+    pytest.param(
+        "Australia/Sydney", "2026-04-04T16:30", "2020-01-01T00:00", 366, id="sydney-from-before"
+    ),
+    pytest.param(
+        "Australia/Sydney", "2026-04-04T16:30", "2026-10-03T16:00", 367, id="sydney-from-after"
+    ),
+    pytest.param("Australia/Adelaide", "2026-10-02T17:00", None, 367, id="adelaide-from-absent"),
+    pytest.param(
+        "Australia/Adelaide",
+        "2026-10-02T17:00",
+        "2026-04-04T17:00",
+        367,
+        id="adelaide-from-before",
+    ),
+]
+
+
+@pytest.mark.parametrize(("zone", "start", "window_from", "count"), HORIZON_NIGHTS)
+def test_open_ended_horizon_is_366_days_after_the_later_of_from_and_the_start(
+    zone: str, start: str, window_from: str | None, count: int
+) -> None:
+    first = utc(start)
+    rule = Recurrence("daily")
+    series = OccurrenceSeries(first, first + timedelta(hours=1), zone, rule)
+    reference = OccurrenceSeries(first, first, zone, rule, horizon=timedelta(days=3000))
+    low = utc(window_from) if window_from else None
+    opens = max(low, first) if low else first
+    expected = [o.starts_at for o in reference if opens <= o.starts_at < opens + OPEN_ENDED_HORIZON]
+    listed = [o.starts_at for o in series.between(low)]
+    assert listed == expected
+    assert series.count(low) == len(listed) == count
+    if opens == first:
+        assert listed[0] == first  # the event's own start, a DST night's second instance too

@@ -274,15 +274,64 @@ def test_the_ends_of_the_calendar_answer_422_or_200_never_500(api, event_type):
         response = api.get(path + query)
         assert response.status_code == 200, (query, response.text)
     assert api.get(path).json()["meta"]["total"] >= 9
-    huge = series(
-        api,
-        event_type,
-        "2026-01-01T10:00:00Z",
-        "UTC",
-        {"frequency": "daily", "until": "9999-12-31"},
+    body = {
+        "event_type_id": event_type["id"],
+        "starts_at": "2026-01-01T10:00:00Z",
+        "recurrence": {"frequency": "daily", "until": "9999-12-31"},
+    }
+    refused = api.post("/events", body)  # 2.9 million occurrences: over the cap
+    assert refused.status_code == 422
+    assert list(refused.json()["errors"]) == ["recurrence.until"]
+    open_ended = series(api, event_type, "2026-01-01T10:00:00Z", "UTC", {"frequency": "daily"})
+    far = f"/events/{open_ended['id']}/occurrences?from=9999-01-01&page=2147483647&per_page=100"
+    body = api.get(far).json()
+    assert body["data"] == [] and body["meta"]["total"] == 363  # up to LATEST, 9999-12-30
+
+
+def test_a_series_that_ends_has_at_most_730_occurrences(api, event_type):
+    body = {"event_type_id": event_type["id"], "starts_at": "2026-01-01T10:00:00Z"}
+    at_cap = api.create(
+        "/events", body | {"recurrence": {"frequency": "daily", "until": "2027-12-31"}}
     )
-    body = api.get(f"/events/{huge['id']}/occurrences?page=2147483647&per_page=100").json()
-    assert body["data"] == [] and body["meta"]["total"] > 2_900_000
+    listed = api.get(f"/events/{at_cap['id']}/occurrences?per_page=100&page=8").json()
+    assert listed["meta"]["total"] == 730
+    assert listed["data"][-1]["starts_at"] == "2027-12-31T10:00:00Z"
+    over = {"recurrence": {"frequency": "daily", "until": "2028-01-01"}}
+    created = api.post("/events", body | over)
+    assert created.status_code == 422
+    assert list(created.json()["errors"]) == ["recurrence.until"]
+    assert "730" in created.json()["errors"]["recurrence.until"][0]
+    updated = api.put(f"/events/{at_cap['id']}", over)
+    assert updated.status_code == 422
+    assert list(updated.json()["errors"]) == ["recurrence.until"]
+    # moving the start of a capped series earlier makes it longer: refused too
+    moved = api.put(f"/events/{at_cap['id']}", {"starts_at": "2025-12-31T10:00:00Z"})
+    assert moved.status_code == 422
+    assert list(moved.json()["errors"]) == ["recurrence.until"]
+    too_many = api.post("/events", body | {"recurrence": {"frequency": "daily", "count": 731}})
+    assert too_many.status_code == 422
+    assert list(too_many.json()["errors"]) == ["recurrence.count"]
+
+
+def test_an_event_on_the_second_of_two_identical_local_times_starts_there(api, event_type):
+    # 2026-11-01T06:30Z is 01:30 EST in New York, after 01:30 EDT (05:30Z) the same night
+    event = series(
+        api, event_type, "2026-11-01T06:30:00Z", "America/New_York", {"frequency": "weekly"}
+    )
+    found = api.get(f"/events/{event['id']}/occurrences?per_page=2").json()["data"]
+    assert [o["starts_at"] for o in found] == ["2026-11-01T06:30:00Z", "2026-11-08T06:30:00Z"]
+    assert found[0]["local_starts_at"] == "2026-11-01T01:30:00-05:00"
+    own = api.get(f"/events/{event['id']}/occurrences", params={"from": event["starts_at"]})
+    assert own.json()["data"][0]["starts_at"] == "2026-11-01T06:30:00Z"
+
+
+def test_open_ended_horizon_counts_from_the_start_when_from_is_earlier(api, event_type):
+    event = series(api, event_type, "2026-01-01T10:00:00Z", "UTC", {"frequency": "daily"})
+    path = f"/events/{event['id']}/occurrences"
+    earlier = api.get(path, params={"from": "2025-01-01", "per_page": 1}).json()
+    absent = api.get(path, params={"per_page": 1}).json()
+    assert earlier["meta"]["total"] == absent["meta"]["total"] == 366
+    assert earlier["data"] == absent["data"]
 
 
 def test_local_mean_time_offsets_are_rounded_to_whole_minutes(api, event_type):

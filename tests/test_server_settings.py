@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from schedulingkit.impl.settings import Settings
 
 
@@ -30,3 +31,32 @@ def test_empty_values_mean_the_default():
     settings = Settings.from_env({"SCHEDULINGKIT_REDIS_URL": "", "SCHEDULINGKIT_RATE_LIMIT": ""})
     assert settings.redis_url is None
     assert settings.rate_limit == "60/minute"
+
+
+def test_public_url_and_body_limit():
+    settings = Settings.from_env(
+        {
+            "SCHEDULINGKIT_PUBLIC_URL": "https://api.example.com/scheduling/",
+            "SCHEDULINGKIT_MAX_BODY_BYTES": "65536",
+        }
+    )
+    assert settings.public_url == "https://api.example.com/scheduling"
+    assert settings.max_body_bytes == 65536
+    defaults = Settings.from_env({})
+    assert defaults.public_url is None  # links from the address each request came in on
+    assert defaults.max_body_bytes == 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SCHEDULINGKIT_PUBLIC_URL", "api.example.com"),
+        ("SCHEDULINGKIT_PUBLIC_URL", "ftp://api.example.com"),
+        ("SCHEDULINGKIT_PUBLIC_URL", "https://api.example.com/?x=1"),
+        ("SCHEDULINGKIT_MAX_BODY_BYTES", "0"),
+        ("SCHEDULINGKIT_MAX_BODY_BYTES", "1MB"),
+    ],
+)
+def test_unusable_values_name_their_variable(name, value):
+    with pytest.raises(ValueError, match=name):
+        Settings.from_env({name: value})

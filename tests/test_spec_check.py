@@ -490,6 +490,13 @@ def _nullable_reference(raw: dict[str, Any]) -> str:
     return jp.join(pointer, "properties", "rescheduled_from", "nullable")
 
 
+@case("SPEC-062")
+def _unbounded_array(raw: dict[str, Any]) -> str:
+    schema, pointer = body_schema(raw, "/clients", "post")
+    del schema["properties"]["tags"]["maxItems"]
+    return jp.join(pointer, "properties", "tags", "maxItems")
+
+
 @case("SPEC-070")
 def _unused_schema(raw: dict[str, Any]) -> str:
     raw["components"]["schemas"]["Leftover"] = {"type": "object", "example": {}}
@@ -543,6 +550,21 @@ def test_response_schema_examples_are_read_with_their_read_only_fields(
     del schema["example"]["id"]  # readOnly and required: a response always carries it
     found = {(v.code, v.pointer) for v in check_document(Document(raw), ["SPEC-053"])}
     assert ("SPEC-053", jp.join(pointer, "example")) in found
+
+
+def test_an_operation_taking_a_body_declares_413(contract: Document) -> None:
+    raw = copy.deepcopy(contract.raw)
+    del op(raw, "/clients", "post")["responses"]["413"]
+    found = {(v.code, v.pointer) for v in check_document(Document(raw), ["SPEC-022"])}
+    assert found == {("SPEC-022", op_pointer("/clients", "post", "responses", "413"))}
+
+
+def test_a_201_declares_location(contract: Document) -> None:
+    raw = copy.deepcopy(contract.raw)
+    del op(raw, "/taxes", "post")["responses"]["201"]["headers"]["Location"]
+    found = {(v.code, v.pointer) for v in check_document(Document(raw), ["SPEC-024"])}
+    pointer = op_pointer("/taxes", "post", "responses", "201", "headers", "Location")
+    assert found == {("SPEC-024", pointer)}
 
 
 def test_broken_reference_does_not_stop_the_other_rules(contract: Document) -> None:

@@ -2,27 +2,34 @@
 
 Occurrences are generated in the event's own IANA time zone, so the wall-clock time is kept
 across DST changes: a weekly 09:00 Europe/Paris meeting stays at 09:00 local and its UTC time
-moves by an hour twice a year. Local times are resolved as RFC 5545 section 3.3.5 says:
+moves by an hour twice a year. Local times of the occurrences after the first are resolved as
+RFC 5545 section 3.3.5 says:
 
 - a local time that does not exist (02:30 on a spring-forward day) is read with the UTC offset
   from before the gap, so it lands one gap later on the wall clock (03:30 local);
 - a local time that occurs twice (02:30 on a fall-back day) is its first instance.
 
-Both come for free from `zoneinfo` with ``fold=0`` (PEP 495). Every occurrence lasts the
+Both come for free from `zoneinfo` with ``fold=0`` (PEP 495). The first occurrence is the
+event's own `starts_at`, exactly: when it is the second of two identical local times (01:30
+EST, after 01:30 EDT, on a fall-back night) it stays the second. Every occurrence lasts the
 event's exact duration (``ends_at - starts_at``), as RFC 5545 3.8.5.3 prescribes for DTEND.
 
 The event's own start is always the first occurrence and counts towards `count`, even when
 it does not match the rule (RFC 5545: DTSTART is the first instance). `count` is applied
 before the excluded dates are removed (EXDATE semantics: an excluded date does not make the
-series longer). An open-ended series (no `count`, no `until`) is listed up to a horizon of
-366 days after the window's start (the event's start when the window has none), so that a
-list of its occurrences is always finite.
+series longer).
+
+Every cost is bounded. A series that ends (`count` or `until`) has at most MAX_OCCURRENCES
+occurrences, excluded ones included: `recurrence_errors` refuses an `until` that would make
+more, and a series stored before that rule is listed up to its MAX_OCCURRENCES-th occurrence.
+An open-ended series (no `count`, no `until`) is listed up to a horizon of 366 days after the
+later of the window's start and the event's start, and a window far from the start is reached
+by moving the rule's start forward by whole periods, never by replaying the years between.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -40,8 +47,12 @@ FREQUENCIES: dict[str, int] = {
 # RFC 5545 BYDAY codes, as the API spells them, mapped to dateutil's weekdays (Monday = 0).
 WEEKDAYS: dict[str, int] = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
 
-# How far after the window's start (or the event's start) an open-ended series is listed.
+# How far after the window's start (or the event's start, when later) an open-ended series
+# is listed.
 OPEN_ENDED_HORIZON = timedelta(days=366)
+
+# The most occurrences a series that ends may have (the largest `count` the document allows).
+MAX_OCCURRENCES = 730
 
 # Window ends are capped here: a day later, in any zone, is still inside datetime's range.
 LATEST = datetime(9999, 12, 30, tzinfo=UTC)
@@ -116,11 +127,26 @@ def recurrence_errors(
         add("until", "Count and until cannot both be set.")
     if recurrence.count is not None and recurrence.count < 1:
         add("count", "Must be at least 1.")
+    if recurrence.count is not None and recurrence.count > MAX_OCCURRENCES:
+        add("count", f"Must not be greater than {MAX_OCCURRENCES}.")
     if recurrence.until is not None:
         first_local_date = starts_at.astimezone(ZoneInfo(timezone)).date()
         if recurrence.until < first_local_date:
             add("until", "Must not be before the date the event starts on.")
+        elif not problems and _more_than_max(recurrence, starts_at, timezone):
+            add(
+                "until",
+                f"The series would have more than {MAX_OCCURRENCES} occurrences: choose an "
+                "earlier until, or leave out count and until for an open-ended series.",
+            )
     return problems
+
+
+def _more_than_max(recurrence: Recurrence, starts_at: datetime, timezone: str) -> bool:
+    """Whether the series reaches past MAX_OCCURRENCES (at most that many starts generated)."""
+    series = OccurrenceSeries(starts_at, starts_at, timezone, recurrence)
+    starts = series._rule_starts(None, None)
+    return sum(1 for _ in itertools.islice(starts, MAX_OCCURRENCES + 1)) > MAX_OCCURRENCES
 
 
 def _as_utc(instant: datetime) -> datetime:
@@ -154,11 +180,22 @@ class OccurrenceSeries:
     def _local_starts(
         self, until: datetime | None, not_before: datetime | None = None
     ) -> Iterator[datetime]:
-        """Local (wall-clock) starts up to `until` (inclusive), count applied, exclusions not.
-
-        Starts long before `not_before` (a UTC instant) may be skipped without being generated.
+        """Local (wall-clock) starts up to `until` (inclusive), count and the cap applied,
+        exclusions not. Starts long before `not_before` (a UTC instant) may be skipped without
+        being generated (open-ended series only: a series that ends is counted from its start).
         """
-        first = self.starts_at.astimezone(self.zone).replace(fold=0)
+        starts = self._rule_starts(until, not_before)
+        rule = self.recurrence
+        if rule is None or self.open_ended:
+            return starts
+        return itertools.islice(starts, rule.count or MAX_OCCURRENCES)
+
+    def _rule_starts(
+        self, until: datetime | None, not_before: datetime | None
+    ) -> Iterator[datetime]:
+        """The event's own start, then the rule's other starts up to `until`; no count."""
+        # the instant itself, fold included: the second 01:30 of a fall-back night stays so
+        first = self.starts_at.astimezone(self.zone)
         rule = self.recurrence
         if rule is None:
             yield first
@@ -166,41 +203,62 @@ class OccurrenceSeries:
         if rule.until is not None:
             last_day = datetime.combine(rule.until, time.max, tzinfo=self.zone)
             until = last_day if until is None else min(until, last_day)
-        dtstart = self._jump(first, not_before)
+        dtstart, explicit = self._jump(first, not_before)
         # dtstart is wall-clock time in the event's zone, so rrule keeps that time fixed.
-        generated = rrule.rrule(
-            FREQUENCIES[rule.frequency],
-            dtstart=dtstart,
-            interval=rule.interval,
-            byweekday=[WEEKDAYS[name] for name in rule.by_weekday] or None,
-            until=until,
-            cache=False,
+        generated = _until_year_9999(
+            rrule.rrule(
+                FREQUENCIES[rule.frequency],
+                dtstart=dtstart,
+                interval=rule.interval,
+                byweekday=[WEEKDAYS[name] for name in rule.by_weekday] or None,
+                until=until,
+                cache=False,
+                **explicit,
+            )
         )
-        generated = _until_year_9999(generated)
-        if dtstart != first:
+        if dtstart is not first:
             yield from generated  # the real start is far behind the window
             return
-        starts = itertools.chain((first,), (start for start in generated if start != first))
-        yield from itertools.islice(starts, rule.count)
+        yield first
+        # same zone: compared as wall-clock times, so the rule's own copy of the start (fold
+        # 0, an hour earlier on a fall-back night) is recognized and left out
+        yield from (start for start in generated if start != first)
 
-    def _jump(self, first: datetime, not_before: datetime | None) -> datetime:
-        """A later dtstart, in phase with the rule, so a far window does not replay the past.
+    def _jump(self, first: datetime, not_before: datetime | None) -> tuple[datetime, dict]:
+        """A later dtstart, in phase with the rule, so a far window does not replay the past;
+        with the rule's implicit BYMONTHDAY/BYMONTH made explicit, which dtstart no longer
+        carries. `first` itself (and no extra parts) when there is nothing to skip.
 
-        Only for daily and weekly rules without `count` (a count needs every earlier
-        occurrence): moving dtstart by whole periods (interval days or weeks) keeps the rule's
-        phase; it stays more than a period before the window, so nothing in it is lost.
+        Only for open-ended series (one that ends needs every earlier occurrence to know
+        where its cap falls). Moving dtstart by whole periods (interval days, weeks, months
+        or years) keeps the rule's phase; it stays more than a period before the window, so
+        nothing in the window is lost.
         """
         rule = self.recurrence
-        if rule is None or rule.count is not None or not_before is None:
-            return first
-        if rule.frequency not in ("daily", "weekly"):
-            return first
-        period = rule.interval * (7 if rule.frequency == "weekly" else 1)
-        lead = (not_before.astimezone(self.zone).date() - first.date()).days - period - 2
+        if rule is None or not self.open_ended or not_before is None:
+            return first, {}
+        target = not_before.astimezone(self.zone).date()
+        if rule.frequency in ("daily", "weekly"):
+            period = rule.interval * (7 if rule.frequency == "weekly" else 1)
+            lead = (target - first.date()).days - period - 2
+            if lead <= 0:
+                return first, {}
+            day = first.date() + timedelta(days=lead // period * period)
+            return datetime.combine(day, first.time(), tzinfo=self.zone), {}
+        months = 1 if rule.frequency == "monthly" else 12
+        elapsed = (target.year - first.year) * 12 + target.month - first.month
+        lead = elapsed // months - rule.interval - 1  # whole periods, one spare
         if lead <= 0:
-            return first
-        day = first.date() + timedelta(days=lead // period * period)
-        return datetime.combine(day, first.time(), tzinfo=self.zone)
+            return first, {}
+        shift = lead // rule.interval * rule.interval * months
+        year, month = divmod(first.year * 12 + first.month - 1 + shift, 12)
+        explicit: dict = {}
+        if not rule.by_weekday:  # dateutil took the day (and month) from dtstart
+            explicit = {"bymonthday": first.day}
+            if rule.frequency == "yearly":
+                explicit["bymonth"] = first.month
+        day = date(year, month + 1, 1)
+        return datetime.combine(day, first.time(), tzinfo=self.zone), explicit
 
     def __iter__(self) -> Iterator[Occurrence]:
         return self.between()
@@ -210,7 +268,8 @@ class OccurrenceSeries:
     ) -> Iterator[Occurrence]:
         """Occurrences starting at or after `start` and before `end` (either may be None).
 
-        An open-ended series also stops 366 days after `start` (or after the event's start).
+        An open-ended series also stops 366 days after the later of `start` and the event's
+        start.
         """
         return map(self._occurrence, self._instants(start, end))
 
@@ -246,82 +305,9 @@ class OccurrenceSeries:
             yield instant
 
     def count(self, start: datetime | None = None, end: datetime | None = None) -> int:
-        """How many occurrences fall in the window, without keeping them.
-
-        A long window of a daily or weekly series ending on `until` is counted by its period
-        (the same number of occurrences in every `cycle` of days) instead of one by one;
-        only its two ends are generated.
-        """
-        split = self._periodic_split(start, end)
-        if split is None:
-            return sum(1 for _ in self._instants(start, end))
-        first_day, last_day, left_end, right_start = split
-        left = sum(1 for _ in self._instants(start, left_end))
-        right = sum(1 for _ in self._instants(right_start, end))
-        return left + self._count_days(first_day, last_day) + right
-
-    def _cycle(self) -> int:
-        """Days after which the pattern of occurrence dates repeats (daily or weekly rules)."""
-        rule = self.recurrence
-        assert rule is not None
-        if rule.frequency == "weekly":
-            return 7 * rule.interval
-        return math.lcm(rule.interval, 7) if rule.by_weekday else rule.interval
-
-    def _periodic_split(
-        self, start: datetime | None, end: datetime | None
-    ) -> tuple[date, date, datetime, datetime] | None:
-        """Whole local days [first_day, last_day) strictly inside the window, with the UTC
-        instants where they begin and end; None when counting one by one is as cheap."""
-        rule = self.recurrence
-        if rule is None or rule.until is None or rule.frequency not in ("daily", "weekly"):
-            return None
-        first = self.starts_at.astimezone(self.zone).date()
-        from_day = (
-            min(max(_as_utc(start), self.starts_at), LATEST).astimezone(self.zone).date()
-            if start
-            else first
-        )
-        to_day = min(_as_utc(end) if end else LATEST, LATEST).astimezone(self.zone).date()
-        first_day = max(from_day, first) + timedelta(days=1)
-        last_day = min(to_day, rule.until + timedelta(days=1) if rule.until < date.max else to_day)
-        if (last_day - first_day).days < 4 * self._cycle():
-            return None
-
-        def midnight(day: date) -> datetime:
-            return datetime.combine(day, time(0), tzinfo=self.zone).astimezone(UTC)
-
-        return first_day, last_day, midnight(first_day), midnight(last_day)
-
-    def _is_occurrence_day(self, day: date) -> bool:
-        """Whether the rule puts an occurrence on this local day (after the first one)."""
-        rule = self.recurrence
-        assert rule is not None
-        first = self.starts_at.astimezone(self.zone).date()
-        weekdays = {WEEKDAYS[name] for name in rule.by_weekday}
-        if rule.frequency == "daily":
-            in_step = (day - first).days % rule.interval == 0
-            return in_step and (not weekdays or day.weekday() in weekdays)
-        week = (day - timedelta(days=day.weekday()) - first + timedelta(days=first.weekday())).days
-        return (week // 7) % rule.interval == 0 and day.weekday() in (weekdays or {first.weekday()})
-
-    def _count_days(self, first_day: date, last_day: date) -> int:
-        """Occurrences on the local days [first_day, last_day), exclusions removed."""
-        cycle = self._cycle()
-        per_cycle = sum(
-            self._is_occurrence_day(first_day + timedelta(days=i)) for i in range(cycle)
-        )
-        cycles, rest = divmod((last_day - first_day).days, cycle)
-        tail_start = first_day + timedelta(days=cycles * cycle)
-        total = cycles * per_cycle + sum(
-            self._is_occurrence_day(tail_start + timedelta(days=i)) for i in range(rest)
-        )
-        assert self.recurrence is not None
-        return total - sum(
-            1
-            for day in self.recurrence.exclude_dates
-            if first_day <= day < last_day and self._is_occurrence_day(day)
-        )
+        """How many occurrences fall in the window: at most MAX_OCCURRENCES starts of a series
+        that ends, or 366 days (plus two periods skipped) of an open-ended one, generated."""
+        return sum(1 for _ in self._instants(start, end))
 
     def page(
         self,

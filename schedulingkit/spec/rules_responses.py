@@ -50,7 +50,7 @@ def expected_errors(document: Document, operation: Operation) -> list[str]:
     if operation.has_path_parameters:
         statuses.append("404")
     if has_body:
-        statuses.append("422")
+        statuses += ["413", "422"]  # a body over the size limit; a body failing its schema
     return [*statuses, "429", "500"]
 
 
@@ -100,7 +100,9 @@ def _data_envelope(document: Document, response: Located) -> Iterator[Finding]:
         yield data[1], "data must be a $ref to the resource's component schema"
 
 
-@rule("SPEC-022", "Every operation declares each error it can give (400/401/403/404/422/429/500).")
+@rule(
+    "SPEC-022", "Every operation declares each error it can give (400/401/403/404/413/422/429/500)."
+)
 def error_responses_present(document: Document) -> Iterator[Finding]:
     for operation in operations(document):
         declared = {str(code) for code in mapping(operation.node.get("responses"))}
@@ -144,12 +146,16 @@ def _error_media(document: Document, response: Located) -> Iterator[Finding]:
 
 
 @rule(
-    "SPEC-024", "Headers: WWW-Authenticate on 401, Retry-After and X-RateLimit-* on 429 and others."
+    "SPEC-024",
+    "Headers: WWW-Authenticate on 401, Location on 201, Retry-After and X-RateLimit-* on 429 "
+    "and others.",
 )
 def response_headers(document: Document) -> Iterator[Finding]:
     for operation in operations(document):
         for code, response in responses(document, operation).items():
             wanted = RATE_LIMIT if code.startswith("2") else HEADERS_BY_STATUS.get(code, ())
+            if code == "201":  # where the created resource lives
+                wanted = (*wanted, "Location")
             declared = {str(name).lower() for name in mapping(response.node.get("headers"))}
             for name in wanted:
                 if name.lower() not in declared:

@@ -1,5 +1,6 @@
 """Rules over schemas: types, examples (present and valid), required fields, money,
-read-only server fields, formats, bounds, enums, and `$ref` without siblings."""
+read-only server fields, formats, bounds (field values, array lengths), enums, and `$ref`
+without siblings."""
 
 from __future__ import annotations
 
@@ -188,6 +189,13 @@ def bounded_requests(document: Document) -> Iterator[Finding]:
             free_text = not any(key in node for key in ("enum", "format", "pattern"))
             if node.get("type") == "string" and free_text and "maxLength" not in node:
                 yield jp.join(found.pointer, "maxLength"), "a free-text field needs a maxLength"
+
+
+@rule("SPEC-062", "Every array has maxItems: no request or answer holds an unbounded list.")
+def bounded_arrays(document: Document) -> Iterator[Finding]:
+    for schema, pointer in schemas.all_schemas(document):
+        if isinstance(schema, dict) and schema.get("type") == "array" and "maxItems" not in schema:
+            yield jp.join(pointer, "maxItems"), "an array needs a maxItems"
 
 
 @rule("SPEC-059", "status, kind and type fields are enums.")
