@@ -231,7 +231,7 @@ def _stored_series(server: Deployment, token: str, starts_at: str, recurrence: d
     created = create_event(server, token, {"starts_at": "2026-03-02T09:00:00Z", "timezone": "UTC"})
     event_id = created.json()["data"]["id"]
     stored = {"interval": 1, "by_weekday": [], "count": None, "exclude_dates": [], **recurrence}
-    with server.database.engine.begin() as connection:
+    with server.database.sync_engine.begin() as connection:
         connection.execute(
             text(
                 "UPDATE events SET recurrence = CAST(:r AS JSON),"
