@@ -106,16 +106,20 @@ def client(app):
         yield test_client
 
 
+def make_team_and_token(app, scopes: list[str] | None = None, **fields) -> tuple[int, str]:
+    """A new team of the app's database (fields as keyword arguments) and a token."""
+    name = fields.pop("name", f"Team {secrets.token_hex(4)}")
+    with app.database.system_session() as session:
+        new = create_team(session, name, **fields)
+        return new.id, create_token(session, new.id, "tests", scopes).plaintext
+
+
 @pytest.fixture
 def make_team(app) -> Callable[..., tuple[int, str]]:
     """Factory: a new team (fields as keyword arguments) and a token with `scopes`."""
 
     def make(scopes: list[str] | None = None, **fields) -> tuple[int, str]:
-        name = fields.pop("name", f"Team {secrets.token_hex(4)}")
-        with app.database.system_session() as session:
-            new = create_team(session, name, **fields)
-            plaintext = create_token(session, new.id, "tests", scopes).plaintext
-            return new.id, plaintext
+        return make_team_and_token(app, scopes, **fields)
 
     return make
 
