@@ -1,0 +1,153 @@
+"""The Connexion and Starlette internals the server relies on (impl/README.md, "Framework
+internals") are still there, shaped as the server uses them.
+
+Each check names the piece of the server that depends on it: when an upgrade changes one,
+this file says what to revisit, before a request finds out.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+
+from connexion.apps.abstract import AbstractApp
+from connexion.apps.asynchronous import AsyncApi, AsyncApp, AsyncASGIApp
+from connexion.decorators import parameter
+from connexion.middleware import ConnexionMiddleware
+from connexion.middleware.request_validation import (
+    RequestValidationAPI,
+    RequestValidationMiddleware,
+    RequestValidationOperation,
+)
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware
+from connexion.operations import AbstractOperation, OpenAPIOperation
+from connexion.security import AbstractSecurityHandler
+from connexion.utils import TYPE_MAP
+from schedulingkit.impl.endpoint import EndpointApp, EndpointASGIApp
+from schedulingkit.impl.security import CONTEXT_KEY
+
+
+def parameters(function) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def body_of(function) -> list[ast.stmt]:
+    """The function's statements, its docstring left out."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    statements = tree.body[0].body
+    if (
+        statements
+        and isinstance(statements[0], ast.Expr)
+        and isinstance(statements[0].value, ast.Constant)
+    ):
+        statements = statements[1:]
+    return statements
+
+
+def test_async_app_only_makes_its_inner_app_and_defers_to_abstract_app():
+    """`endpoint.EndpointApp.__init__` repeats `AsyncApp.__init__` with its own inner app:
+    right only while `AsyncApp.__init__` does nothing else."""
+    statements = body_of(AsyncApp.__init__)
+    assert len(statements) == 2, "AsyncApp.__init__ changed: re-check endpoint.EndpointApp"
+    first, second = (ast.unparse(s) for s in statements)
+    assert first.startswith("self._middleware_app") and first.endswith("AsyncASGIApp()"), first
+    assert second.startswith("super().__init__(import_name"), second
+    own = set(parameters(AsyncApp.__init__)) - {"self"}
+    assert own <= set(parameters(AbstractApp.__init__)), "AbstractApp lost an option"
+    assert isinstance(EndpointApp(__name__)._middleware_app, EndpointASGIApp)
+
+
+def test_the_inner_app_makes_each_operation_through_its_api_class():
+    """`endpoint.EndpointASGIApp.api_cls` and `EndpointApi.make_operation`."""
+    assert AsyncASGIApp.api_cls is AsyncApi, "AsyncASGIApp.api_cls changed: re-check endpoint"
+    assert parameters(AsyncApi.make_operation) == ["self", "operation"]
+
+
+def test_the_parameter_helpers_the_endpoint_uses():
+    """`endpoint.Endpoint` names and converts parameters as Connexion's decorator does."""
+    # list queries key their arguments by the parameter's own name (`from`, `per_page`)
+    assert parameter.sanitized("per_page") == "per_page"
+    assert parameter.sanitized("from") == "from"
+    assert parameter.unwrap_decorators(len) is len
+    assert {"integer", "number", "string", "boolean"} <= set(TYPE_MAP)
+
+
+def test_what_the_prepared_request_validation_reads():
+    """`middleware.PreparedValidationOperation` builds Connexion's validators once, from
+    these attributes and methods of `RequestValidationOperation` and the operation."""
+    assert parameters(RequestValidationOperation.__init__) == [
+        "self",
+        "next_app",
+        "operation",
+        "strict_validation",
+        "validator_map",
+    ]
+    source = inspect.getsource(RequestValidationOperation.__init__)
+    for attribute in ("self._operation", "self._validator_map", "self.strict_validation"):
+        assert attribute in source, f"RequestValidationOperation no longer sets {attribute}"
+    assert isinstance(RequestValidationOperation.security_query_params, property)
+    for method in ("extract_content_type", "validate_mime_type"):
+        assert callable(getattr(RequestValidationOperation, method, None)), method
+    for member in ("body_schema", "body_definition", "request_body"):
+        assert hasattr(OpenAPIOperation, member), f"OpenAPIOperation.{member} is gone"
+    assert "self._uri_parser_class" in inspect.getsource(AbstractOperation.__init__)
+    assert parameters(RequestValidationAPI.make_operation) == ["self", "operation"]
+    assert RequestValidationMiddleware.api_cls is RequestValidationAPI
+
+
+def test_what_the_swagger_ui_overrides_read_and_replace():
+    """`middleware.SwaggerUIOnItsPaths` mounts its own API on Connexion's router;
+    `RenderedOnceSwaggerUIAPI` replaces the two document endpoints and reads the spec."""
+    assert "default" in parameters(SwaggerUIAPI.__init__), "SwaggerUIAPI takes no `default`"
+    for member in (
+        "_get_openapi_json",
+        "_get_openapi_yaml",
+        "_spec_for_prefix",
+        "_base_path_for_prefix",
+    ):
+        assert callable(getattr(SwaggerUIAPI, member, None)), f"SwaggerUIAPI.{member} is gone"
+    middleware = SwaggerUIMiddleware(lambda *_: None)
+    assert hasattr(middleware, "router") and callable(middleware.default_fn)
+
+
+def test_the_default_stack_has_the_layers_the_server_swaps():
+    """`middleware.middleware_stack` replaces these by identity."""
+    stack = ConnexionMiddleware.default_middlewares
+    for layer in (RequestValidationMiddleware, SwaggerUIMiddleware, ResponseValidationMiddleware):
+        assert layer in stack, f"{layer.__name__} left Connexion's default stack"
+
+
+def test_the_security_handler_hook():
+    """`security.security_map` gives Connexion a handler whose `get_fn` returns the guard."""
+    assert parameters(AbstractSecurityHandler.get_fn) == [
+        "self",
+        "security_scheme",
+        "required_scopes",
+    ]
+
+
+def test_starlettes_route_path_helper():
+    """`middleware.SwaggerUIOnItsPaths` reads the path as Starlette's router does."""
+    from starlette._utils import get_route_path
+
+    assert get_route_path({"path": "/api/v1/ui/", "root_path": ""}) == "/api/v1/ui/"
+
+
+def test_the_scope_extensions_the_guard_and_the_endpoint_read(app, api, monkeypatch):
+    """`security._operation_id` reads `extensions.connexion_routing.operation_id`;
+    `endpoint.Endpoint` reads the guard's token info at `extensions.connexion_context`."""
+    from schedulingkit.impl import endpoint
+
+    seen: dict = {}
+    arguments = endpoint.Endpoint.arguments
+
+    async def spy(self, scope, receive):
+        seen.update(scope.get("extensions", {}))
+        return await arguments(self, scope, receive)
+
+    monkeypatch.setattr(endpoint.Endpoint, "arguments", spy)
+    assert api.get("/team").status_code == 200
+    assert seen["connexion_routing"]["operation_id"].endswith("get_team")
+    assert CONTEXT_KEY in seen["connexion_context"]["token_info"]
