@@ -29,6 +29,7 @@ The last tests replay, as plain HTTP, each input a run found to crash or mislead
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -66,6 +67,9 @@ class Budget:
 # Measured on the 2-core machine: SQLite 70-110 s (~4700 requests), PostgreSQL 50-90 s
 # (~4200: the coverage phase is most of it). Larger budgets and other seeds found nothing more.
 BUDGETS = {"sqlite": Budget(max_examples=20, max_steps=10), "postgresql": Budget(8, 8)}
+# The long run a closing note records (20,000+ requests per backend, ~15-25 min each):
+# SCHEDULINGKIT_SCHEMATHESIS_BUDGET=long pytest tests/test_server_schemathesis.py -k finds -s
+LONG_BUDGET = Budget(max_examples=150, max_steps=40)
 
 
 def _date_range_operations() -> list[str]:
@@ -260,7 +264,8 @@ def fuzzed_app(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[tup
 def test_schemathesis_finds_no_failure(fuzzed_app: tuple[Any, str], request) -> None:
     app, token = fuzzed_app
     backend = request.node.callspec.params["fuzzed_app"]
-    outcome = run_schemathesis(app, token, BUDGETS[backend])
+    long_run = os.environ.get("SCHEDULINGKIT_SCHEMATHESIS_BUDGET") == "long"
+    outcome = run_schemathesis(app, token, LONG_BUDGET if long_run else BUDGETS[backend])
     print(f"\nschemathesis [{backend}]: {outcome.summary()}")
     assert not outcome.failures and not outcome.errors, outcome.report()
     # the run really ran: every phase, every operation, thousands of requests
