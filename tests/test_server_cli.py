@@ -166,11 +166,11 @@ def test_serve_migrates_then_answers_with_two_workers(run):
 def test_demo_prints_a_working_token_and_serves(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULINGKIT_")}
-    if "PYTHONPATH" in os.environ:
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    (tmp_path / "elsewhere").mkdir()
     demo = subprocess.Popen(
         [*SCHEDULINGKIT, "demo", "--port", str(port)],
-        cwd=tmp_path,
+        cwd=tmp_path / "elsewhere",
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -183,7 +183,10 @@ def test_demo_prints_a_working_token_and_serves(tmp_path):
             assert line, "demo exited before printing its instructions"
             key, _, value = line.partition(":")
             lines[key.strip()] = value.strip()
-        assert (tmp_path / "schedulingkit.sqlite3").exists()
+        database = tmp_path / "data" / "schedulingkit" / "schedulingkit.sqlite3"
+        assert database.exists()
+        assert not list((tmp_path / "elsewhere").iterdir())  # nothing in the current directory
+        assert lines["database"].startswith(f"sqlite:///{database} (the default")
         base = f"http://127.0.0.1:{port}/api/v1"
         assert lines["base URL"] == base
         assert lines["Swagger UI"] == f"{base}/ui/"
