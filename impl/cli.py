@@ -212,16 +212,33 @@ def known_scopes() -> list[str]:
     return [WILDCARD, *sorted(needed)]
 
 
-class ScopesOption(click.Option):
-    """`--scopes`, whose help lists the scopes the document knows (read when help is shown,
-    so the document is not loaded for every command)."""
+def scope_uses() -> dict[str, str]:
+    """Each known scope and what it allows, e.g. `POST, PUT, DELETE /clients`."""
+    from .document import load_document
+    from .tokens import WILDCARD
 
-    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
-        record = super().get_help_record(ctx)
-        if record is None:
-            return None
-        names, text = record
-        return names, f"{text} Scopes: {', '.join(known_scopes())}."
+    methods: dict[str, set[str]] = {}
+    paths: dict[str, set[str]] = {}
+    for op in load_document().operations.values():
+        for scope in op.scopes:
+            methods.setdefault(scope, set()).add(op.method)
+            paths.setdefault(scope, set()).add("/" + op.path.strip("/").split("/")[0])
+    order = ("GET", "POST", "PUT", "PATCH", "DELETE")
+    uses = {WILDCARD: "every operation (the default)"}
+    for scope in sorted(methods):
+        verbs = ", ".join(m for m in order if m in methods[scope])
+        uses[scope] = f"{verbs} {', '.join(sorted(paths[scope]))}"
+    return uses
+
+
+class TokenCreateCommand(click.Command):
+    """`token create`, whose help ends with the scopes the document knows (read when the
+    help is shown, so other commands do not load the document)."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Scopes"):
+            formatter.write_dl(list(scope_uses().items()))
+        super().format_epilog(ctx, formatter)
 
 
 def _parse_scopes(value: str | None) -> list[str] | None:
@@ -243,13 +260,13 @@ def token() -> None:
     """API tokens (Sanctum format, shown once)."""
 
 
-@token.command("create")
+@token.command("create", cls=TokenCreateCommand)
 @click.option("--team", "team_id", required=True, type=click.IntRange(min=1), help="Team id.")
 @click.option("--name", required=True, help="What the token is for.")
 @click.option(
     "--scopes",
-    cls=ScopesOption,
-    help="Comma-separated scopes, e.g. clients:read,clients:write (default: *, every scope).",
+    help="Comma-separated scopes (listed below), e.g. clients:read,clients:write; "
+    "default: *, every scope.",
 )
 @_fail_on_errors
 def token_create(team_id: int, name: str, scopes: str | None) -> None:
