@@ -73,6 +73,22 @@ def test_team_token_lifecycle(run):
     assert "revoked" in run("token", "list", "--team", team_id).output
 
 
+def test_team_list_shows_every_team_and_its_active_tokens(run):
+    run("db", "upgrade")
+    first = last_line(run("team", "create", "Acme Physio", "--currency", "EUR").output)
+    second = last_line(run("team", "create", "Bright Dental").output)
+    for _ in range(2):
+        run("token", "create", "--team", first, "--name", "t")
+    revoked = last_line(run("token", "create", "--team", second, "--name", "t").output)
+    run("token", "revoke", revoked.split("|")[0])
+    listed = run("team", "list")
+    assert listed.exit_code == 0, listed.output
+    header, *rows = listed.output.strip().splitlines()
+    assert header.split()[:3] == ["ID", "NAME", "SLUG"]
+    assert re.match(rf"\s*{first}\s+Acme Physio\s+acme-physio\s+UTC\s+EUR\s+2\s", rows[0])
+    assert re.match(rf"\s*{second}\s+Bright Dental\s+bright-dental\s+UTC\s+USD\s+0\s", rows[1])
+
+
 def test_seed_fills_every_simple_resource(run):
     run("db", "upgrade")
     team_id = last_line(run("team", "create", "Seeded").output)
