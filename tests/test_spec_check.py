@@ -490,6 +490,14 @@ def _nullable_reference(raw: dict[str, Any]) -> str:
     return jp.join(pointer, "properties", "rescheduled_from", "nullable")
 
 
+@case("SPEC-068")
+def _transition_to_an_unknown_status(raw: dict[str, Any]) -> str:
+    status = raw["components"]["schemas"]["Invoice"]["properties"]["status"]
+    status["x-transitions"]["paid"].append("archived")
+    pointer = "/components/schemas/Invoice/properties/status/x-transitions/paid"
+    return jp.join(pointer, len(status["x-transitions"]["paid"]) - 1)
+
+
 @case("SPEC-070")
 def _unused_schema(raw: dict[str, Any]) -> str:
     raw["components"]["schemas"]["Leftover"] = {"type": "object", "example": {}}
