@@ -212,3 +212,18 @@ def test_example_parts_come_from_the_same_answer(answer, pointer):
         assert part.items() <= actual.items()
     else:
         assert part == actual
+
+
+def test_the_laravel_wording_the_contract_fixes_is_what_the_server_says(answer):
+    from schedulingkit.spec.rules_responses import ERROR_MESSAGES
+
+    fixed = {
+        "401": media("/components/responses/Unauthorized"),
+        "429": media("/components/responses/TooManyRequests"),
+        "500": media("/components/responses/ServerError"),
+    }
+    assert set(fixed) == set(ERROR_MESSAGES)
+    for status, pointer in fixed.items():
+        response = answer(CASES[pointer])
+        assert response.status_code == int(status)
+        assert response.json() == {"message": ERROR_MESSAGES[status]}
