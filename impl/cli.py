@@ -363,7 +363,8 @@ def demo(host: str, port: int, fresh: bool) -> None:
     _migrate(settings.database_url)
     database = _database()
     try:
-        prepared = demo_team.prepare(database, data_directory() / demo_team.STATE_FILE, fresh=fresh)
+        state = data_directory() / demo_team.STATE_FILE
+        prepared = demo_team.prepare(database, state, _seed, fresh=fresh)
     finally:
         database.dispose()
     _print_startup(settings, host, port, 1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from .db import Database
 from .startup import mask_url, sqlite_path
 
 STATE_FILE = "demo.json"
+Seeder = Callable[[int], dict[str, int]]  # team id -> rows seeded per resource
 TEAM_NAME = "Demo Clinic"
 TOKEN_NAME = "demo"
 
@@ -93,8 +95,7 @@ def _new_token(database: Database, team_id: int) -> str:
         return create_token(session, team_id, TOKEN_NAME).plaintext
 
 
-def _new_team(database: Database) -> tuple[int, dict[str, int]]:
-    from .seed import seed_team
+def _new_team(database: Database, seed: Seeder) -> tuple[int, dict[str, int]]:
     from .services.team import create_team
 
     with database.system_session() as session:
@@ -102,13 +103,12 @@ def _new_team(database: Database) -> tuple[int, dict[str, int]]:
             session, TEAM_NAME, timezone="Europe/London", currency="GBP", invoice_prefix="DC-"
         )
         team_id = team.id
-    with database.unit_of_work(team_id) as session:
-        counts = seed_team(session).counts()
-    return team_id, counts
+    return team_id, seed(team_id)
 
 
-def prepare(database: Database, state_path: Path, *, fresh: bool = False) -> DemoTeam:
-    """The demo team and token of this database: the last run's, or new ones."""
+def prepare(database: Database, state_path: Path, seed: Seeder, *, fresh: bool = False) -> DemoTeam:
+    """The demo team and token of this database: the last run's, or a new team filled by
+    `seed` (the CLI's, which `schedulingkit seed` runs too) and a new token."""
     key = database_key(database.url)
     state = _load(state_path)
     kept = state.get(key) if not fresh else None
@@ -121,7 +121,7 @@ def prepare(database: Database, state_path: Path, *, fresh: bool = False) -> Dem
         state[key] = {"team_id": team_id, "token": token}
         _save(state_path, state)
         return DemoTeam(team_id, token, reused_team=True, reused_token=False, seeded={})
-    team_id, counts = _new_team(database)
+    team_id, counts = _new_team(database, seed)
     token = _new_token(database, team_id)
     state[key] = {"team_id": team_id, "token": token}
     _save(state_path, state)

@@ -22,7 +22,7 @@ from schedulingkit.impl.services.team import create_team
 from schedulingkit.impl.settings import Settings
 from schedulingkit.impl.tokens import create_token
 from schedulingkit.openapi import document_path
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 DOCUMENT = yaml.safe_load(document_path().read_text(encoding="utf-8"))
 INFO = "/info/description"
@@ -161,10 +161,12 @@ def answer(client, sqlite_url, tmp_path_factory) -> Callable[[Case], Any]:
                 url = f"sqlite:///{tmp_path_factory.mktemp('broken') / 'broken.sqlite3'}"
                 migrate.upgrade(url)
                 settings = Settings(database_url=url)
-            app = create_app(settings)
             if setup == "broken":
-                with app.database.engine.begin() as connection:
+                engine = create_engine(settings.database_url)
+                with engine.begin() as connection:
                     connection.execute(text("DROP TABLE taxes"))
+                engine.dispose()
+            app = create_app(settings)
             apps[setup] = app
         return apps[setup]
 
