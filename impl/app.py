@@ -88,13 +88,15 @@ def _http_error_handler(document: Document, guard: TokenGuard):
             return json_response(exc.status_code, body, dict(exc.headers or {}))
         matches = document.match(path)
         if not matches:
-            message = f"The route {path.lstrip('/') or '/'} could not be found."
-            return json_response(404, {"message": message})
+            return json_response(404, {"message": f"The route {path} could not be found."})
         same_method = [(op, raw) for op, raw in matches if op.method == request.method]
         if not same_method:
-            allowed = document.allowed_methods(path)
-            message = f"The {request.method} method is not supported for route {path}."
-            return json_response(405, {"message": message}, {"Allow": ", ".join(allowed)})
+            allowed = ", ".join(document.allowed_methods(path))
+            message = (
+                f"The {request.method} method is not supported for route {path}. "
+                f"Supported methods: {allowed}."
+            )
+            return json_response(405, {"message": message}, {"Allow": allowed})
         operation, raw = same_method[0]
         if operation.secured:
             try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .settings import Settings
+from .settings import Settings, data_directory
 
 
 def _settings() -> Settings:
@@ -24,12 +24,21 @@ def _fail_on_errors(func):
     """Turn the server's own errors into a clear message and exit status 1."""
     import functools
 
-    from .errors import ApiError
-
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from .errors import ApiError
+        from .startup import StartupError, mask_url
+
         try:
             return func(*args, **kwargs)
+        except StartupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except SQLAlchemyError as exc:
+            url = mask_url(_settings().database_url)
+            line = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise click.ClickException(f"database error at {url}: {line}") from exc
         except LookupError as exc:
             raise click.ClickException(str(exc.args[0] if exc.args else exc)) from exc
         except ApiError as exc:
@@ -67,28 +76,67 @@ def _run_server(host: str, port: int, workers: int) -> None:
     )
 
 
-@click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option(
-    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Processes."
-)
-def serve(host: str, port: int, workers: int) -> None:
-    """Migrate the database, then serve the API with uvicorn.
+HOST_HELP = "Interface to listen on (0.0.0.0: every interface, e.g. behind a balancer)."
+PORT_HELP = "TCP port to listen on."
 
-    Configured by SCHEDULINGKIT_DATABASE_URL, SCHEDULINGKIT_REDIS_URL (share rate limits
-    between workers and hosts), SCHEDULINGKIT_RATE_LIMIT, SCHEDULINGKIT_PUBLIC_URL (the URL
-    clients reach the API at, for links; default http://HOST:PORT) and
-    SCHEDULINGKIT_MAX_BODY_BYTES (default 1048576).
-    """
+
+def _migrate(url: str, revision: str = "head") -> None:
+    """Apply the migrations; a failure is one line (a StartupError), not a traceback."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
     from . import migrate
+    from .startup import StartupError, mask_url
+
+    try:
+        migrate.upgrade(url, revision)
+    except CommandError as exc:
+        raise StartupError(f"cannot migrate to {revision}: {exc}") from None
+    except SQLAlchemyError as exc:
+        line = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StartupError(f"migrating {mask_url(url)} failed: {line}") from None
+
+
+def _print_startup(settings: Settings, host: str, port: int, workers: int) -> None:
+    from .startup import Startup, listen_url
+
+    for name, value in Startup(settings, listen_url(host, port), workers).lines():
+        click.echo(f"{name + ':':<12}{value}")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help=HOST_HELP)
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help=PORT_HELP
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes (about one per CPU core); set SCHEDULINGKIT_REDIS_URL so that "
+    "they share the rate limit.",
+)
+@_fail_on_errors
+def serve(host: str, port: int, workers: int) -> None:
+    """Check the port, the database and Redis, migrate the database, then serve the API
+    with uvicorn.
+
+    Configured by SCHEDULINGKIT_DATABASE_URL (default: a SQLite file in
+    ~/.local/share/schedulingkit), SCHEDULINGKIT_REDIS_URL (share rate limits between
+    workers and hosts), SCHEDULINGKIT_RATE_LIMIT (default 60/minute),
+    SCHEDULINGKIT_PUBLIC_URL (the URL clients reach the API at, for links; default
+    http://HOST:PORT), SCHEDULINGKIT_MAX_BODY_BYTES (default 1048576) and
+    SCHEDULINGKIT_DATABASE_TIMEOUT / SCHEDULINGKIT_REDIS_TIMEOUT (seconds before a dependency
+    is answered 503; default 0.75 / 0.5).
+    """
+    from .startup import check_dependencies, check_port
 
     settings = _settings()
-    if workers > 1 and settings.redis_url is None:
-        click.echo(
-            "note: without SCHEDULINGKIT_REDIS_URL each worker counts its own rate limit", err=True
-        )
-    migrate.upgrade(settings.database_url)
+    check_port(host, port)
+    check_dependencies(settings)
+    _migrate(settings.database_url)
+    _print_startup(settings, host, port, workers)
     _run_server(host, port, workers)
 
 
@@ -98,14 +146,26 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option(
+    "--revision",
+    default="head",
+    show_default=True,
+    help="Alembic revision to reach; head is the latest.",
+)
+@_fail_on_errors
 def db_upgrade(revision: str) -> None:
-    """Apply the migrations up to REVISION (default: the latest)."""
+    """Check the database, then apply the migrations up to --revision (default: the latest).
+
+    The database is SCHEDULINGKIT_DATABASE_URL (default: a SQLite file in
+    ~/.local/share/schedulingkit).
+    """
     from . import migrate
+    from .startup import check_database, mask_url
 
     url = _settings().database_url
-    migrate.upgrade(url, revision)
-    click.echo(f"database at revision {migrate.current_revision(url)}")
+    check_database(url)
+    _migrate(url, revision)
+    click.echo(f"database {mask_url(url)} at revision {migrate.current_revision(url)}")
 
 
 @click.group()
@@ -117,7 +177,12 @@ def team() -> None:
 @click.argument("name")
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
 @click.option("--currency", default="USD", show_default=True, help="ISO 4217 code.")
-@click.option("--invoice-prefix", default="INV-", show_default=True)
+@click.option(
+    "--invoice-prefix",
+    default="INV-",
+    show_default=True,
+    help="Put before each invoice's sequence number.",
+)
 @_fail_on_errors
 def team_create(name: str, timezone: str, currency: str, invoice_prefix: str) -> None:
     """Create a team; its id is the last line printed."""
@@ -131,14 +196,74 @@ def team_create(name: str, timezone: str, currency: str, invoice_prefix: str) ->
         click.echo(new.id)
 
 
-def _parse_scopes(value: str | None) -> list[str] | None:
+@team.command("list")
+@_fail_on_errors
+def team_list() -> None:
+    """List the teams, with their number of active tokens."""
+    from sqlalchemy import func, select
+
+    from .models.platform import ApiToken, Team
+
+    with _database().system_session() as session:
+        active = dict(
+            session.execute(
+                select(ApiToken.team_id, func.count())
+                .where(ApiToken.revoked_at.is_(None))
+                .group_by(ApiToken.team_id)
+            ).all()
+        )
+        teams = session.scalars(select(Team).order_by(Team.id)).all()
+        click.echo(f"{'ID':>5}  {'NAME':<30} {'SLUG':<24} {'TIMEZONE':<20} CUR  TOKENS  CREATED")
+        for row in teams:
+            click.echo(
+                f"{row.id:>5}  {row.name[:30]:<30} {row.slug[:24]:<24} {row.timezone[:20]:<20} "
+                f"{row.currency:<4} {active.get(row.id, 0):>6}  {row.created_at:%Y-%m-%d %H:%M:%S}"
+            )
+
+
+def known_scopes() -> list[str]:
+    """`*` and every scope an operation of the document needs, sorted."""
     from .document import load_document
     from .tokens import WILDCARD
 
+    needed = {scope for op in load_document().operations.values() for scope in op.scopes}
+    return [WILDCARD, *sorted(needed)]
+
+
+def scope_uses() -> dict[str, str]:
+    """Each known scope and what it allows, e.g. `POST, PUT, DELETE /clients`."""
+    from .document import load_document
+    from .tokens import WILDCARD
+
+    methods: dict[str, set[str]] = {}
+    paths: dict[str, set[str]] = {}
+    for op in load_document().operations.values():
+        for scope in op.scopes:
+            methods.setdefault(scope, set()).add(op.method)
+            paths.setdefault(scope, set()).add("/" + op.path.strip("/").split("/")[0])
+    order = ("GET", "POST", "PUT", "PATCH", "DELETE")
+    uses = {WILDCARD: "every operation (the default)"}
+    for scope in sorted(methods):
+        verbs = ", ".join(m for m in order if m in methods[scope])
+        uses[scope] = f"{verbs} {', '.join(sorted(paths[scope]))}"
+    return uses
+
+
+class TokenCreateCommand(click.Command):
+    """`token create`, whose help ends with the scopes the document knows (read when the
+    help is shown, so other commands do not load the document)."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Scopes"):
+            formatter.write_dl(list(scope_uses().items()))
+        super().format_epilog(ctx, formatter)
+
+
+def _parse_scopes(value: str | None) -> list[str] | None:
     if not value:
         return None
     scopes = [s.strip() for s in value.split(",") if s.strip()]
-    known = {WILDCARD} | {s for op in load_document().operations.values() for s in op.scopes}
+    known = set(known_scopes())
     unknown = sorted(set(scopes) - known)
     if unknown:
         raise click.BadParameter(
@@ -153,11 +278,13 @@ def token() -> None:
     """API tokens (Sanctum format, shown once)."""
 
 
-@token.command("create")
+@token.command("create", cls=TokenCreateCommand)
 @click.option("--team", "team_id", required=True, type=click.IntRange(min=1), help="Team id.")
 @click.option("--name", required=True, help="What the token is for.")
 @click.option(
-    "--scopes", help="Comma-separated scopes, e.g. clients:read,clients:write (default *)."
+    "--scopes",
+    help="Comma-separated scopes (listed below), e.g. clients:read,clients:write; "
+    "default: *, every scope.",
 )
 @_fail_on_errors
 def token_create(team_id: int, name: str, scopes: str | None) -> None:
@@ -221,37 +348,53 @@ def _seed(team_id: int) -> dict[str, int]:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, help=HOST_HELP)
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help=PORT_HELP
+)
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Create a new seeded team and token instead of reusing the last run's.",
+)
 @_fail_on_errors
-def demo(host: str, port: int) -> None:
-    """Migrate, create a seeded demo team and a token, print how to call it, and serve."""
-    from . import migrate
-    from .services.team import create_team
-    from .tokens import create_token
+def demo(host: str, port: int, fresh: bool) -> None:
+    """Serve the API with a seeded demo team, and print a token and how to call it.
+
+    The first run migrates the database (default: a SQLite file in
+    ~/.local/share/schedulingkit), creates and seeds the team "Demo Clinic" and a token;
+    later runs on the same database reuse both (the token is kept, readable by you only, in
+    ~/.local/share/schedulingkit/demo.json), unless --fresh.
+    """
+    from . import demo as demo_team
+    from .startup import check_dependencies, check_port, listen_url
 
     settings = _settings()
-    migrate.upgrade(settings.database_url)
+    check_port(host, port)  # before anything is written
+    check_dependencies(settings)
+    _migrate(settings.database_url)
     database = _database()
-    with database.system_session() as session:
-        new_team = create_team(
-            session, "Demo Clinic", timezone="Europe/London", currency="GBP", invoice_prefix="DC-"
+    try:
+        state = data_directory() / demo_team.STATE_FILE
+        prepared = demo_team.prepare(database, state, _seed, fresh=fresh)
+    finally:
+        database.dispose()
+    _print_startup(settings, host, port, 1)
+    base = f"{listen_url(host, port)}/api/v1"
+    team_text = f"{demo_team.TEAM_NAME} (id {prepared.team_id}), "
+    if prepared.reused_team:
+        token_state = "the same token" if prepared.reused_token else "a new token"
+        team_text += f"kept from the last run with {token_state} (--fresh: a new team)"
+    else:
+        team_text += "new: " + ", ".join(
+            f"{n} {name.replace('_', ' ')}" for name, n in prepared.seeded.items()
         )
-        team_id = new_team.id
-    counts = _seed(team_id)
-    with database.system_session() as session:
-        plaintext = create_token(session, team_id, "demo").plaintext
-    database.dispose()
-    base = f"http://{host}:{port}/api/v1"
-    click.echo(f"database:   {settings.database_url}")
-    click.echo(f"team:       Demo Clinic (id {team_id}), " + ", ".join(
-        f"{n} {name.replace('_', ' ')}" for name, n in counts.items()
-    ))  # fmt: skip
-    click.echo(f"token:      {plaintext}")
-    click.echo(f"base URL:   {base}")
-    click.echo(f"Swagger UI: {base}/ui/")
+    click.echo(f"{'team:':<12}{team_text}")
+    click.echo(f"{'token:':<12}{prepared.token}")
+    click.echo(f"{'base URL:':<12}{base}")
+    click.echo(f"{'Swagger UI:':<12}{base}/ui/")
     click.echo(
-        f'try:        curl -H "Authorization: Bearer {plaintext}" '
+        f'{"try:":<12}curl -H "Authorization: Bearer {prepared.token}" '
         f'-H "Accept: application/json" {base}/event-types'
     )
     _run_server(host, port, 1)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from .public_url import checked_public_url
 
-DEFAULT_DATABASE_URL = "sqlite:///schedulingkit.sqlite3"
 DEFAULT_RATE_LIMIT = "60/minute"
+DATABASE_FILE = "schedulingkit.sqlite3"
 # Seconds the server waits for its dependencies before answering 503: each database
 # statement (and the checkout of a connection), each rate-limit call to Redis. (SQLite, in
 # the process, waits up to 5 s for another writer's lock instead: `db.SQLITE_LOCK_WAIT`.)
@@ -18,11 +19,25 @@ DEFAULT_REDIS_TIMEOUT = 0.5
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024  # 1 MiB
 
 
+def data_directory(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the server keeps its own files: `$XDG_DATA_HOME/schedulingkit`, by default
+    `~/.local/share/schedulingkit`. One place per user, whatever the current directory, so
+    starting the server from another directory never makes a second database."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME") or Path.home()) / ".local/share")
+    return Path(base).expanduser() / "schedulingkit"
+
+
+def default_database_url(environ: Mapping[str, str] | None = None) -> str:
+    """The SQLite file used when SCHEDULINGKIT_DATABASE_URL is unset (an absolute path)."""
+    return f"sqlite:///{data_directory(environ) / DATABASE_FILE}"
+
+
 @dataclass(frozen=True)
 class Settings:
     """What a deployment configures; everything else is fixed by the contract."""
 
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = field(default_factory=default_database_url)
     redis_url: str | None = None
     rate_limit: str = DEFAULT_RATE_LIMIT
     database_timeout: float = DEFAULT_DATABASE_TIMEOUT
@@ -31,6 +46,7 @@ class Settings:
     public_url: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # larger bodies answer 413
     validate_responses: bool = False  # a test aid: production never validates responses
+    database_is_default: bool = False  # the URL came from `default_database_url`
 
     def __post_init__(self) -> None:
         if self.public_url is not None:
@@ -39,7 +55,7 @@ class Settings:
             raise ValueError(f"the body limit must be at least 1 byte, not {self.max_body_bytes}")
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from `SCHEDULINGKIT_*` variables (unset or empty means the default);
         ValueError names the variable whose value is not usable."""
         env = os.environ if environ is None else environ
@@ -49,8 +65,9 @@ class Settings:
                 checked_public_url(public)
             except ValueError as exc:
                 raise ValueError(f"SCHEDULINGKIT_PUBLIC_URL: {exc}") from None
+        configured = env.get("SCHEDULINGKIT_DATABASE_URL")
         return cls(
-            database_url=env.get("SCHEDULINGKIT_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=configured or default_database_url(env),
             redis_url=env.get("SCHEDULINGKIT_REDIS_URL") or None,
             rate_limit=env.get("SCHEDULINGKIT_RATE_LIMIT") or DEFAULT_RATE_LIMIT,
             database_timeout=_seconds(
@@ -60,6 +77,7 @@ class Settings:
             public_url=public,
             max_body_bytes=_positive_int(env, "SCHEDULINGKIT_MAX_BODY_BYTES")
             or DEFAULT_MAX_BODY_BYTES,
+            database_is_default=not configured,
         )
 
 

@@ -7,6 +7,7 @@ every failing field keyed by its dotted path, and 400 for parameters keyed by na
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import typing as t
@@ -219,16 +220,23 @@ def _messages(error: ValidationError, path: str) -> t.Iterator[tuple[str, str]]:
                 key = join_path(path, field)
                 yield key, f"The {attribute(key)} field is required."
     elif kind == "additionalProperties" and expected is False:
-        known = set(schema.get("properties", {}))
+        known = list(schema.get("properties", {}))
+        read_only = read_only_fields().get(frozenset(known), frozenset())
         for field in instance:
             if field not in known:
                 key = join_path(path, field)
-                yield key, f"The {attribute(key)} field is prohibited."
+                if field in read_only:
+                    yield key, f"The {attribute(key)} field is read-only."
+                else:
+                    accepted = ", ".join(known)
+                    message = f"The {attribute(key)} field is unknown; the accepted fields are"
+                    yield key, f"{message} {accepted}."
     elif kind == "type":
         wanted = expected if isinstance(expected, str) else expected[0]
         yield path, f"The {name} field must be {TYPE_WORDS.get(wanted, wanted)}."
     elif kind == "enum":
-        yield path, f"The selected {name} is invalid."
+        allowed = ", ".join(_value_text(value) for value in expected)
+        yield path, f"The selected {name} is invalid; the allowed values are {allowed}."
     elif kind == "format":
         words = FORMAT_WORDS.get(expected, f"a valid {expected}")
         yield path, f"The {name} field must be {words}."
@@ -255,6 +263,48 @@ def _messages(error: ValidationError, path: str) -> t.Iterator[tuple[str, str]]:
         yield path, f"The {name} field must have at least {expected} fields."
     else:
         yield path, f"The {name} field is invalid."
+
+
+def _value_text(value: t.Any) -> str:
+    """An enum value as a client writes it (`no_show`, `null`, `true`)."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+# Request body schemas are named after the resource they write: `ClientCreate`,
+# `ClientUpdate`, `InvoiceItemInput` write `Client`, `InvoiceItem`.
+REQUEST_SUFFIXES = ("Create", "Update", "Input")
+
+
+@functools.cache
+def read_only_fields() -> dict[frozenset[str], frozenset[str]]:
+    """The read-only fields of the resource each request body writes, keyed by the body's
+    field names (what a validator sees of its schema once references are resolved), so
+    that `id` in a body is answered "read-only" and `nickname` "unknown"."""
+    from .document import load_document
+
+    schemas = load_document().raw.get("components", {}).get("schemas", {})
+    found: dict[frozenset[str], frozenset[str]] = {}
+    for name, schema in schemas.items():
+        suffix = next((s for s in REQUEST_SUFFIXES if name.endswith(s)), None)
+        resource = schemas.get(name[: -len(suffix)]) if suffix else None
+        if resource is None:
+            continue
+        fields = _properties(schemas, resource)
+        read_only = frozenset(key for key, spec in fields.items() if spec.get("readOnly"))
+        key = frozenset(_properties(schemas, schema))
+        found[key] = found[key] & read_only if key in found else read_only
+    return found
+
+
+def _properties(schemas: dict, schema: dict) -> dict[str, dict]:
+    """An object schema's properties, merged across `allOf` and references."""
+    if "$ref" in schema:
+        schema = schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    merged: dict[str, dict] = {}
+    for part in schema.get("allOf", ()):
+        merged.update(_properties(schemas, part))
+    merged.update(schema.get("properties", {}))
+    return merged
 
 
 def _bound_message(name: str, kind: str, bound: t.Any, schema: dict) -> str:

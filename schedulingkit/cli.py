@@ -44,8 +44,39 @@ class LazyGroup(click.Group):
         return getattr(module, attribute)
 
 
+def versions() -> list[str]:
+    """The package's version and the contract's, each with what it numbers."""
+    from importlib.metadata import version
+
+    from schedulingkit.docs.reference import load
+    from schedulingkit.openapi import document_path
+
+    contract = load(document_path()).get("info", {}).get("version", "unknown")
+    return [
+        f"schedulingkit {version('schedulingkit')} (this package: the reference server, "
+        "the conformance suite and the tools; see CHANGELOG.md)",
+        f"SchedulingKit API contract {contract} (info.version of openapi/schedulingkit.yaml: "
+        "the API the server serves and the suite checks)",
+    ]
+
+
+def _print_versions(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    for line in versions():
+        click.echo(line)
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup)
-@click.version_option(package_name="schedulingkit")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_versions,
+    help="Print the package's version and the API contract's, then exit.",
+)
 def cli() -> None:
     """SchedulingKit API v1: the contract, its reference server and its conformance suite."""
 

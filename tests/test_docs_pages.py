@@ -124,11 +124,17 @@ def test_examples_and_errors_of_every_operation(pages, path, method, operation):
 
 
 def schema_fields(schema: dict, document: dict):
-    """`(name, description)` of every property written in a schema, nested ones included."""
+    """`(name, description)` of every property written in a schema, nested ones included.
+    A field with `x-transitions` is shown by the first sentence of its description (the whole
+    of it is in the page's lifecycle section)."""
     schema = deref(document, schema)
     for name, sub in (schema.get("properties") or {}).items():
         resolved = deref(document, sub)
-        yield name, one_line(resolved.get("description", ""))
+        description = one_line(resolved.get("description", ""))
+        if "x-transitions" in resolved:
+            description = description.split(". ")[0] + "."
+            description += f" See [`{name}` lifecycle](#invoices-{name}-lifecycle)."
+        yield name, description
         if "$ref" not in sub:
             yield from schema_fields(sub, document)
             if isinstance(sub.get("items"), dict) and "$ref" not in sub["items"]:

@@ -74,4 +74,4 @@ def test_curl_quotes_the_body_for_the_shell():
     words = shlex.split(command.replace("\\\n", " "))
     assert words[:4] == ["curl", "-X", "POST", "https://x.example/api/v1/clients"]
     assert json.loads(words[words.index("-d") + 1]) == body
-    assert "Authorization: Bearer $SCHEDULINGKIT_TOKEN" in words
+    assert "Authorization: Bearer $SK_TOKEN" in words

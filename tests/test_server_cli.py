@@ -73,6 +73,22 @@ def test_team_token_lifecycle(run):
     assert "revoked" in run("token", "list", "--team", team_id).output
 
 
+def test_team_list_shows_every_team_and_its_active_tokens(run):
+    run("db", "upgrade")
+    first = last_line(run("team", "create", "Acme Physio", "--currency", "EUR").output)
+    second = last_line(run("team", "create", "Bright Dental").output)
+    for _ in range(2):
+        run("token", "create", "--team", first, "--name", "t")
+    revoked = last_line(run("token", "create", "--team", second, "--name", "t").output)
+    run("token", "revoke", revoked.split("|")[0])
+    listed = run("team", "list")
+    assert listed.exit_code == 0, listed.output
+    header, *rows = listed.output.strip().splitlines()
+    assert header.split()[:3] == ["ID", "NAME", "SLUG"]
+    assert re.match(rf"\s*{first}\s+Acme Physio\s+acme-physio\s+UTC\s+EUR\s+2\s", rows[0])
+    assert re.match(rf"\s*{second}\s+Bright Dental\s+bright-dental\s+UTC\s+USD\s+0\s", rows[1])
+
+
 def test_seed_fills_every_simple_resource(run):
     run("db", "upgrade")
     team_id = last_line(run("team", "create", "Seeded").output)
@@ -166,11 +182,11 @@ def test_serve_migrates_then_answers_with_two_workers(run):
 def test_demo_prints_a_working_token_and_serves(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHEDULINGKIT_")}
-    if "PYTHONPATH" in os.environ:
-        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    (tmp_path / "elsewhere").mkdir()
     demo = subprocess.Popen(
         [*SCHEDULINGKIT, "demo", "--port", str(port)],
-        cwd=tmp_path,
+        cwd=tmp_path / "elsewhere",
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -183,7 +199,10 @@ def test_demo_prints_a_working_token_and_serves(tmp_path):
             assert line, "demo exited before printing its instructions"
             key, _, value = line.partition(":")
             lines[key.strip()] = value.strip()
-        assert (tmp_path / "schedulingkit.sqlite3").exists()
+        database = tmp_path / "data" / "schedulingkit" / "schedulingkit.sqlite3"
+        assert database.exists()
+        assert not list((tmp_path / "elsewhere").iterdir())  # nothing in the current directory
+        assert lines["database"].startswith(f"sqlite:///{database} (the default")
         base = f"http://127.0.0.1:{port}/api/v1"
         assert lines["base URL"] == base
         assert lines["Swagger UI"] == f"{base}/ui/"

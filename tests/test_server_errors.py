@@ -26,6 +26,51 @@ def test_unknown_route_is_404_json(client, team, auth):
     assert_error_shape(client.get("/somewhere-else"), 404)
 
 
+def test_404_and_405_write_the_route_alike(client, team, auth):
+    missing = client.get("/api/v1/nowhere", headers=auth(team[1])).json()["message"]
+    wrong = client.request("PATCH", "/api/v1/clients", headers=auth(team[1])).json()["message"]
+    assert missing == "The route /api/v1/nowhere could not be found."
+    assert wrong == (
+        "The PATCH method is not supported for route /api/v1/clients. Supported methods: GET, POST."
+    )
+    outside = client.get("/somewhere-else").json()["message"]
+    assert outside == "The route /somewhere-else could not be found."
+
+
+def test_an_unknown_enum_value_lists_the_allowed_ones(client, team, auth):
+    response = client.get("/api/v1/events?status=scheduled", headers=auth(team[1]))
+    body = assert_error_shape(response, 400)
+    expected = (
+        "The selected status is invalid; the allowed values are pending, confirmed, "
+        "cancelled, completed, no_show."
+    )
+    assert body == {"message": expected, "errors": {"status": [expected]}}
+
+
+def test_an_unknown_field_is_called_unknown_and_a_read_only_one_read_only(client, team, auth):
+    body = {"name": "Ada", "nickname": "A", "address": {"city": "Paris", "planet": "Earth"}}
+    response = client.post("/api/v1/clients", json=body, headers=auth(team[1]))
+    errors = assert_error_shape(response, 422)["errors"]
+    assert errors["nickname"] == [
+        "The nickname field is unknown; the accepted fields are name, email, phone, timezone, "
+        "notes, tags, address."
+    ]
+    assert errors["address.planet"] == [
+        "The address.planet field is unknown; the accepted fields are line1, line2, city, "
+        "region, postal_code, country."
+    ]
+    invoice = {"client_id": 1, "items": [{"description": "x", "quantity": 1, "unit_amount": 1,
+               "amount": 5}], "total": 10, "number": "X-1"}  # fmt: skip
+    errors = assert_error_shape(
+        client.post("/api/v1/invoices", json=invoice, headers=auth(team[1])), 422
+    )["errors"]
+    assert errors == {
+        "items.0.amount": ["The items.0.amount field is read-only."],
+        "number": ["The number field is read-only."],
+        "total": ["The total field is read-only."],
+    }
+
+
 def test_unknown_id_is_404(client, team, auth):
     response = client.get("/api/v1/clients/424242", headers=auth(team[1]))
     assert_error_shape(response, 404)
@@ -106,11 +151,17 @@ def test_body_errors_are_422_with_every_field(client, team, auth):
         "surprise",
     }
     assert result["errors"]["name"] == ["The name field is required."]
-    assert result["errors"]["kind"] == ["The selected kind is invalid."]
+    assert result["errors"]["kind"] == [
+        "The selected kind is invalid; the allowed values are one_on_one, group, collective, "
+        "round_robin."
+    ]
     assert result["errors"]["duration_minutes"] == [
         "The duration minutes field must be at least 5."
     ]
-    assert result["errors"]["id"] == ["The id field is prohibited."]
+    assert result["errors"]["id"] == ["The id field is read-only."]
+    assert result["errors"]["surprise"][0].startswith(
+        "The surprise field is unknown; the accepted fields are name, slug, "
+    )
     assert result["message"].startswith("The ")
     assert result["message"].endswith("(and 7 more errors)")
 

@@ -7,8 +7,12 @@ from schedulingkit.impl.settings import Settings
 
 
 def test_defaults_when_nothing_is_set():
-    settings = Settings.from_env({})
-    assert settings.database_url == "sqlite:///schedulingkit.sqlite3"
+    settings = Settings.from_env({"HOME": "/home/ada"})
+    assert (
+        settings.database_url
+        == "sqlite:////home/ada/.local/share/schedulingkit/schedulingkit.sqlite3"
+    )
+    assert settings.database_is_default is True
     assert settings.redis_url is None
     assert settings.rate_limit == "60/minute"
     assert settings.validate_responses is False
@@ -23,6 +27,7 @@ def test_every_variable_is_read():
         }
     )
     assert settings.database_url == "postgresql+psycopg://u:p@db/sk"
+    assert settings.database_is_default is False
     assert settings.redis_url == "redis://cache:6379/2"
     assert settings.rate_limit == "1000/hour"
 
@@ -60,3 +65,9 @@ def test_public_url_and_body_limit():
 def test_unusable_values_name_their_variable(name, value):
     with pytest.raises(ValueError, match=name):
         Settings.from_env({name: value})
+
+
+def test_the_default_database_follows_xdg_data_home_not_the_current_directory(tmp_path):
+    env = {"HOME": "/home/ada", "XDG_DATA_HOME": str(tmp_path)}
+    expected = f"sqlite:///{tmp_path}/schedulingkit/schedulingkit.sqlite3"
+    assert Settings.from_env(env).database_url == expected

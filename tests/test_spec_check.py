@@ -497,6 +497,14 @@ def _unbounded_array(raw: dict[str, Any]) -> str:
     return jp.join(pointer, "properties", "tags", "maxItems")
 
 
+@case("SPEC-068")
+def _transition_to_an_unknown_status(raw: dict[str, Any]) -> str:
+    status = raw["components"]["schemas"]["Invoice"]["properties"]["status"]
+    status["x-transitions"]["paid"].append("archived")
+    pointer = "/components/schemas/Invoice/properties/status/x-transitions/paid"
+    return jp.join(pointer, len(status["x-transitions"]["paid"]) - 1)
+
+
 @case("SPEC-070")
 def _unused_schema(raw: dict[str, Any]) -> str:
     raw["components"]["schemas"]["Leftover"] = {"type": "object", "example": {}}
@@ -609,11 +617,16 @@ def test_cli_reports_code_and_pointer(contract: Document, tmp_path: Path) -> Non
 
 def test_cli_lists_and_selects_rules(contract: Document) -> None:
     runner = CliRunner()
-    listed = runner.invoke(cli, ["spec", "check", "--list-rules"])
+    listed = runner.invoke(cli, ["spec", "check", "--list"])
     assert listed.exit_code == 0
     assert [line.split()[0] for line in listed.output.splitlines()] == [r.code for r in RULES]
-    assert runner.invoke(cli, ["spec", "check", "--rule", "SPEC-999"]).exit_code == 2
-    assert runner.invoke(cli, ["spec", "check", "--rule", "SPEC-022"]).exit_code == 0
+    unknown = runner.invoke(cli, ["spec", "check", "--rules", "SPEC-022,SPEC-999"])
+    assert unknown.exit_code == 2 and "no rule matches SPEC-999" in unknown.output
+    one = runner.invoke(cli, ["spec", "check", "--rules", "SPEC-022"])
+    assert one.exit_code == 0 and "follows all 1 rules" in one.output
+    some = runner.invoke(cli, ["spec", "check", "--rules", "spec-02*,SPEC-001"])
+    ran = 1 + sum(1 for r in RULES if r.code.startswith("SPEC-02"))
+    assert some.exit_code == 0 and f"follows all {ran} rules" in some.output
 
 
 def test_cli_rejects_unreadable_document(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-TOKEN_VARIABLE = "$SCHEDULINGKIT_TOKEN"
+TOKEN_VARIABLE = "$SK_TOKEN"
 
 
 def shell_quote(text: str) -> str:
@@ -21,7 +21,7 @@ def curl_command(
     body: Any = None,
     has_body: bool = False,
 ) -> str:
-    """The command, one option a line. The token is read from `$SCHEDULINGKIT_TOKEN`."""
+    """The command, one option a line. The token is read from `$SK_TOKEN`."""
     lines = [f"curl -X {method.upper()} {shell_quote(url)}"]
     if authenticated:
         lines.append(f'-H "Authorization: Bearer {TOKEN_VARIABLE}"')

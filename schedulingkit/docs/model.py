@@ -31,6 +31,8 @@ class Body:
     schema_name: str | None
     rows: list[FieldRow]
     example: str | None
+    # the fields of its pagination schemas, which `rows` name without listing
+    pagination: list[FieldRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,16 @@ class Operation:
 
 
 @dataclass(frozen=True)
+class Lifecycle:
+    """A field's `x-transitions`: the values it may move to from each of its values."""
+
+    field: str
+    anchor: str
+    description: str
+    transitions: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
 class Resource:
     """A tag and its operations: one page, one endpoint table."""
 
@@ -83,6 +95,16 @@ class Resource:
     slug: str
     description: str
     operations: list[Operation]
+    lifecycles: list[Lifecycle] = field(default_factory=list)  # shown once per page
+    pagination: list[FieldRow] = field(default_factory=list)  # shown once per page
+
+    def bodies(self) -> list[Body]:
+        """Every request and response body of the page's operations."""
+        found = []
+        for op in self.operations:
+            found += [op.request] if op.request else []
+            found += [r.body for r in [*op.successes, *op.errors] if r.body]
+        return found
 
 
 @dataclass(frozen=True)
@@ -95,13 +117,23 @@ class Section:
 
 @dataclass(frozen=True)
 class SharedResponse:
-    """A response of `components/responses` and the statuses operations use it for."""
+    """A response of `components/responses` and the statuses operations use it for, or one
+    of `x-path-responses` (a status answered for any path before an operation is chosen)."""
 
     name: str
     statuses: list[str]
     description: str
     headers: list[Header]
     example: str | None
+    any_path: bool = False  # from `x-path-responses`: answered for any path, not an operation
+
+    @property
+    def anchor(self) -> str:
+        return f"response-path-{self.statuses[0]}" if self.any_path else f"response-{self.name}"
+
+    @property
+    def title(self) -> str:
+        return f"{', '.join(self.statuses)} for any path" if self.any_path else self.name
 
 
 @dataclass(frozen=True)

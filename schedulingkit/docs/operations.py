@@ -10,7 +10,13 @@ from schedulingkit.docs.curl import curl_command
 from schedulingkit.docs.examples import NO_EXAMPLE, media_example, schema_example
 from schedulingkit.docs.model import Body, Header, Operation, Parameter, Response
 from schedulingkit.docs.refs import Resolver, ref_name
-from schedulingkit.docs.schemas import constraints, enum_values, field_rows, type_label
+from schedulingkit.docs.schemas import (
+    PAGINATION,
+    constraints,
+    enum_values,
+    field_rows,
+    type_label,
+)
 from schedulingkit.docs.wording import (
     filter_sentence,
     json_text,
@@ -68,12 +74,19 @@ def body(resolver: Resolver, content: dict | None) -> tuple[Body | None, Any]:
     schema = media.get("schema") or {}
     example = media_example(resolver, media)
     rows = list(field_rows(resolver, schema))
+    paginated = tuple(row.path for row in rows if row.see == PAGINATION)
+    pagination = [
+        row
+        for row in field_rows(resolver, schema, expand_pagination=True)
+        if row.path.startswith(paginated) and paginated
+    ]
     return (
         Body(
             content_type=content_type,
             schema_name=ref_name(schema),
             rows=rows,
             example=_example_text(example),
+            pagination=pagination,
         ),
         example,
     )

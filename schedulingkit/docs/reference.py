@@ -9,7 +9,14 @@ from typing import Any
 import yaml
 
 from schedulingkit.docs.examples import NO_EXAMPLE, media_example
-from schedulingkit.docs.model import ApiReference, Header, Resource, Section, SharedResponse
+from schedulingkit.docs.model import (
+    ApiReference,
+    Header,
+    Lifecycle,
+    Resource,
+    Section,
+    SharedResponse,
+)
 from schedulingkit.docs.operations import headers, operation, operations_in_order
 from schedulingkit.docs.refs import Resolver, ref_name
 from schedulingkit.docs.schemas import field_rows, type_label
@@ -74,29 +81,42 @@ def base_url(document: dict) -> str:
     return url
 
 
+def shared_response(
+    resolver: Resolver, name: str, statuses: list[str], raw: Any, any_path: bool = False
+) -> SharedResponse:
+    """One Response Object read for the pages."""
+    node = resolver.resolve(raw)
+    content = node.get("content") or {}
+    example = media_example(resolver, next(iter(content.values()))) if content else NO_EXAMPLE
+    return SharedResponse(
+        name=name,
+        statuses=statuses,
+        description=str(node.get("description") or ""),
+        headers=headers(resolver, node.get("headers")),
+        example=None if example is NO_EXAMPLE else json_text(example),
+        any_path=any_path,
+    )
+
+
 def shared_responses(resolver: Resolver, document: dict) -> list[SharedResponse]:
-    """`components/responses`, each with the statuses operations answer it with."""
+    """`components/responses`, each with the statuses operations answer it with, and the
+    `x-path-responses` (answered for any path, before an operation is chosen)."""
     statuses: dict[str, set[str]] = {}
     for path, method in operations_in_order(document):
         for status, raw in (document["paths"][path][method].get("responses") or {}).items():
             name = ref_name(raw)
             if name is not None:
                 statuses.setdefault(name, set()).add(str(status))
-    found = []
-    for name, raw in ((document.get("components") or {}).get("responses") or {}).items():
-        node = resolver.resolve(raw)
-        content = node.get("content") or {}
-        example = media_example(resolver, next(iter(content.values()))) if content else NO_EXAMPLE
-        found.append(
-            SharedResponse(
-                name=name,
-                statuses=sorted(statuses.get(name, set())),
-                description=str(node.get("description") or ""),
-                headers=headers(resolver, node.get("headers")),
-                example=None if example is NO_EXAMPLE else json_text(example),
-            )
-        )
-    return sorted(found, key=lambda shared: (shared.statuses or ["999"], shared.name))
+    components = (document.get("components") or {}).get("responses") or {}
+    found = [
+        shared_response(resolver, name, sorted(statuses.get(name, set())), raw)
+        for name, raw in components.items()
+    ]
+    found += [
+        shared_response(resolver, str(status), [str(status)], raw, any_path=True)
+        for status, raw in (document.get("x-path-responses") or {}).items()
+    ]
+    return sorted(found, key=lambda shared: (shared.statuses or ["999"], shared.any_path))
 
 
 def component_headers(resolver: Resolver, document: dict) -> list[Header]:
@@ -153,15 +173,32 @@ def resources(document: dict, operations: list) -> list[Resource]:
         ops = [op for op in operations if op.tag == name]
         if not ops:
             continue
-        found.append(
-            Resource(
-                name=name,
-                slug=slugify(name),
-                description=str(declared.get(name, {}).get("description") or ""),
-                operations=ops,
-            )
+        resource = Resource(
+            name=name,
+            slug=slugify(name),
+            description=str(declared.get(name, {}).get("description") or ""),
+            operations=ops,
         )
+        bodies = resource.bodies()
+        resource.lifecycles.extend(lifecycles(bodies))
+        resource.pagination.extend(next((b.pagination for b in bodies if b.pagination), []))
+        found.append(resource)
     return found
+
+
+def lifecycles(bodies: list) -> list[Lifecycle]:
+    """The `x-transitions` fields of a page's bodies, each once."""
+    found: dict[str, Lifecycle] = {}
+    for body in bodies:
+        for row in body.rows:
+            if row.transitions is not None and row.see and row.see[1] not in found:
+                found[row.see[1]] = Lifecycle(
+                    field=row.path.rsplit(".", 1)[-1],
+                    anchor=row.see[1],
+                    description=row.full_description,
+                    transitions=row.transitions,
+                )
+    return list(found.values())
 
 
 def info_links(info: dict) -> list[tuple[str, str]]:

@@ -4,6 +4,7 @@ object as one row, nested fields by dotted path (`address.city`, `items[].quanti
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,25 @@ from typing import Any
 from schedulingkit.docs.refs import Resolver, ref_name
 
 COMPOSITIONS = ("anyOf", "oneOf")
+# The shared schemas of every list's `links` and `meta` (openapi/README.md): described once
+# per page, in its Pagination section, instead of under every list operation.
+PAGINATION_SCHEMAS = frozenset({"PaginationLinks", "PaginationMeta"})
+PAGINATION = ("Pagination", "pagination")
+# Patterns in words. A pattern without words here is left out of the pages (never shown as a
+# regular expression); tests/test_docs_reader.py holds every pattern of the document to it.
+PATTERN_WORDS = {
+    r"^[^\u0000]*$": "no NUL characters",
+    r"^[A-Z]{2}$": "2 capital letters",
+    r"^[A-Z]{3}$": "3 capital letters",
+    r"^#[0-9A-Fa-f]{6}$": "`#` and 6 hexadecimal digits",
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$": "lowercase letters and digits, in words joined by one `-`",
+    r"^[A-Za-z0-9][A-Za-z0-9-]*$": "letters, digits and `-`, starting with a letter or digit",
+    r"^\+?[0-9 ().-]{5,32}$": "5 to 32 digits, spaces and `( ) . -`, after an optional `+`",
+    r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$": "a number from 0 to 100, at most 2 decimals",
+    r"^[0-9]{1,3}\.[0-9]{2}$": "a number below 1000 with 2 decimals",
+}
+# Bounds that only say what the integer type holds (int32, int64): not the reader's concern.
+INTERNAL_BOUNDS = frozenset({2**31 - 1, 2**63 - 1})
 
 
 @dataclass(frozen=True)
@@ -25,6 +45,10 @@ class FieldRow:
     enum: list[Any] = field(default_factory=list)
     constraints: list[str] = field(default_factory=list)
     description: str = ""
+    # the page section that describes this field once: (title, anchor suffix)
+    see: tuple[str, str] | None = None
+    transitions: dict[str, list[str]] | None = None  # `x-transitions`: value -> next values
+    full_description: str = ""  # the description the section shows (rows show its start)
 
 
 def object_parts(resolver: Resolver, schema: Any) -> tuple[dict[str, Any], set[str]]:
@@ -81,15 +105,16 @@ def constraints(resolver: Resolver, schema: Any) -> list[str]:
     schema = resolver.resolve(schema)
     if not isinstance(schema, dict):
         return []
+    maximum = schema.get("maximum")
     found = [
         _bounds(schema.get("minLength"), schema.get("maxLength"), "length"),
-        _bounds(schema.get("minimum"), schema.get("maximum"), "value"),
+        _bounds(schema.get("minimum"), None if maximum in INTERNAL_BOUNDS else maximum, "value"),
         _bounds(schema.get("minItems"), schema.get("maxItems"), "items"),
     ]
     if schema.get("uniqueItems"):
         found.append("unique items")
-    if "pattern" in schema:
-        found.append(f"pattern `{schema['pattern']}`")
+    if schema.get("pattern") in PATTERN_WORDS:
+        found.append(PATTERN_WORDS[schema["pattern"]])
     if "default" in schema:
         found.append(f"default `{json.dumps(schema['default'], ensure_ascii=False)}`")
     if schema.get("additionalProperties") is False:
@@ -132,17 +157,38 @@ def _description(resolver: Resolver, schema: dict) -> str:
     return ""
 
 
+def first_sentence(text: str) -> str:
+    """The text up to its first full stop followed by a space or the end."""
+    match = re.match(r"(.+?\.)(\s|$)", " ".join(text.split()))
+    return match.group(1) if match else text
+
+
 def field_rows(
-    resolver: Resolver, schema: Any, prefix: str = "", seen: tuple[int, ...] = ()
+    resolver: Resolver,
+    schema: Any,
+    prefix: str = "",
+    seen: tuple[int, ...] = (),
+    expand_pagination: bool = False,
 ) -> Iterator[FieldRow]:
     """Every field of an object schema, depth first; a schema already being listed higher up
-    the path (a recursive schema, however it is referenced) is named but not listed again."""
+    the path (a recursive schema, however it is referenced) is named but not listed again.
+    The pagination schemas are named, not listed (their fields have a section of their own),
+    unless `expand_pagination`; a field with `x-transitions` gets a short description and
+    points to its lifecycle section."""
     seen = (*seen, id(resolver.resolve(schema)))
     properties, required = object_parts(resolver, schema)
     for key, sub in properties.items():
         resolved = resolver.resolve(sub)
         resolved = resolved if isinstance(resolved, dict) else {}
         path = prefix + key
+        description = _description(resolver, resolved)
+        paginated = ref_name(sub) in PAGINATION_SCHEMAS and not expand_pagination
+        transitions = resolved.get("x-transitions")
+        see = None
+        if paginated:
+            see = PAGINATION
+        elif isinstance(transitions, dict):
+            see = (f"`{key}` lifecycle", f"{key}-lifecycle")
         yield FieldRow(
             path=path,
             type=type_label(resolver, sub),
@@ -151,12 +197,15 @@ def field_rows(
             nullable=bool(resolved.get("nullable")),
             enum=enum_values(resolver, sub),
             constraints=constraints(resolver, sub),
-            description=_description(resolver, resolved),
+            description=first_sentence(description) if transitions else description,
+            see=see,
+            transitions=transitions if isinstance(transitions, dict) else None,
+            full_description=description,
         )
         nested = _nested_object(resolver, sub)
-        if nested is None:
+        if nested is None or paginated:
             continue
         child, joint = nested
         if id(resolver.resolve(child)) in seen:
             continue
-        yield from field_rows(resolver, child, path + joint, seen)
+        yield from field_rows(resolver, child, path + joint, seen, expand_pagination)

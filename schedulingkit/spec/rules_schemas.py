@@ -227,3 +227,32 @@ def _ref_siblings(node: Any, pointer: str, parent: str) -> Iterator[Finding]:
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _ref_siblings(value, jp.join(pointer, index), parent)
+
+
+@rule(
+    "SPEC-068",
+    "x-transitions sits on a string enum and maps every value to the values it may move to.",
+)
+def transitions(document: Document) -> Iterator[Finding]:
+    for schema, pointer in schemas.all_schemas(document):
+        if not isinstance(schema, dict) or "x-transitions" not in schema:
+            continue
+        here = jp.join(pointer, "x-transitions")
+        table, values = schema["x-transitions"], sequence(schema.get("enum"))
+        if schema.get("type") != "string" or not values:
+            yield here, "stands on a schema that is not a string enum"
+            continue
+        if not isinstance(table, dict):
+            yield here, "is not a mapping of value -> [values]"
+            continue
+        for value in values:
+            if value not in table:
+                yield here, f"says nothing about {value!r} (write [] for a final value)"
+        for source, targets in table.items():
+            if source not in values:
+                yield jp.join(here, source), f"{source!r} is not a value of the enum"
+            for index, target in enumerate(sequence(targets)):
+                if target not in values:
+                    yield jp.join(here, source, index), f"{target!r} is not a value of the enum"
+            if not isinstance(targets, list):
+                yield jp.join(here, source), "is not a list of values"
