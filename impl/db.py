@@ -70,13 +70,20 @@ class ScopingError(RuntimeError):
     """A team-scoped statement was about to run without (or outside) its team."""
 
 
+# PostgreSQL's own deadline (statement_timeout, the same as ours) and a lock not granted
+_LATE = frozenset({"57014", "55P03"})
+
+
 def unavailable(exc: BaseException, *, connecting: bool = False) -> bool:
-    """Whether `exc` means the database is not there (rather than a statement's own error):
-    a missed deadline, a lost or refused connection, SQLite's lock held past its wait."""
+    """Whether `exc` means the database is not there in time (rather than a statement's own
+    error): a missed deadline (ours or PostgreSQL's), a lost or refused connection, SQLite's
+    lock held past its wait."""
     if isinstance(exc, TimeoutError | PoolTimeout | OSError):
         return True
     if isinstance(exc, DBAPIError):
         if connecting or exc.connection_invalidated:
+            return True
+        if getattr(exc.orig, "sqlstate", None) in _LATE:
             return True
         return isinstance(exc.orig, sqlite3.OperationalError) and "locked" in str(exc.orig)
     return False

@@ -40,7 +40,8 @@ class Case:
     headers: dict[str, str] = field(default_factory=dict)
     scopes: list[str] | None = None  # the token's; None: every scope
     authenticated: bool = True
-    setup: str = "plain"  # plain | rate-limited (1/minute) | broken (a table dropped)
+    # plain | rate-limited (1/minute) | broken (a table dropped) | database-down (unreachable)
+    setup: str = "plain"
 
 
 def media(pointer: str) -> str:
@@ -48,6 +49,9 @@ def media(pointer: str) -> str:
 
 
 UNPROCESSABLE = Case("POST", "/invoices", json=INVALID_INVOICE)
+JSON_HEADER = {"Content-Type": "application/json"}
+# nothing listens on port 9 (discard) of this machine: every connection is refused
+UNREACHABLE_DATABASE = "postgresql+psycopg://nobody:secret@127.0.0.1:9/nowhere"
 CASES: dict[str, Case] = {
     media("/x-path-responses/404"): Case("GET", "/nowhere", authenticated=False),
     media("/x-path-responses/405"): Case("PATCH", "/clients", authenticated=False),
@@ -63,6 +67,16 @@ CASES: dict[str, Case] = {
     media("/components/responses/UnprocessableEntity"): UNPROCESSABLE,
     media("/components/responses/TooManyRequests"): Case("GET", "/team", setup="rate-limited"),
     media("/components/responses/ServerError"): Case("GET", "/taxes", setup="broken"),
+    media("/components/responses/PayloadTooLarge"): Case(
+        "POST", "/clients", content=b" " * (1024 * 1024 + 1), headers=JSON_HEADER
+    ),
+    media("/components/responses/ServiceUnavailable"): Case(
+        "GET",
+        "/team",
+        headers={"Authorization": "Bearer 1|" + "a" * 40 + "0" * 8},
+        authenticated=False,
+        setup="database-down",
+    ),
     "/components/schemas/Error/example": UNPROCESSABLE,
     INFO: UNPROCESSABLE,
 }
@@ -157,6 +171,8 @@ def answer(client, sqlite_url, tmp_path_factory) -> Callable[[Case], Any]:
         if setup not in apps:
             if setup == "rate-limited":
                 settings = Settings(database_url=sqlite_url, rate_limit="1/minute")
+            elif setup == "database-down":
+                settings = Settings(database_url=UNREACHABLE_DATABASE)
             else:
                 url = f"sqlite:///{tmp_path_factory.mktemp('broken') / 'broken.sqlite3'}"
                 migrate.upgrade(url)
