@@ -51,6 +51,7 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import String
 
+from . import sqlite_driver
 from .errors import ServiceUnavailable
 from .models import Base, TeamScoped
 from .models.platform import Team
@@ -205,11 +206,12 @@ async def _close_after(statement: asyncio.Future, connection: AsyncConnection) -
 
 
 def async_url(url: str) -> URL:
-    """`url` with the asyncio driver of its backend (aiosqlite, psycopg's async mode)."""
+    """`url` with the asyncio driver of its backend: psycopg's async mode, or aiosqlite with
+    one worker-thread hop per statement (`sqlite_driver`)."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
-        return parsed.set(drivername="sqlite+aiosqlite")
+        return parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
     if backend == "postgresql":
         return parsed.set(drivername="postgresql+psycopg")
     raise ValueError(f"unsupported database backend {backend!r} (SQLite or PostgreSQL)")

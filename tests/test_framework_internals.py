@@ -151,3 +151,73 @@ def test_the_scope_extensions_the_guard_and_the_endpoint_read(app, api, monkeypa
     assert api.get("/team").status_code == 200
     assert seen["connexion_routing"]["operation_id"].endswith("get_team")
     assert CONTEXT_KEY in seen["connexion_context"]["token_info"]
+
+
+def test_what_the_one_hop_sqlite_cursor_relies_on():
+    """`sqlite_driver.OneHopCursor` replaces SQLAlchemy's aiosqlite cursor adapter: it fills
+    the adapter's slots itself and runs each statement through aiosqlite's worker queue."""
+    import aiosqlite
+    from sqlalchemy.connectors.asyncio import AsyncAdapt_dbapi_cursor
+    from sqlalchemy.dialects.sqlite.aiosqlite import (
+        AsyncAdapt_aiosqlite_connection,
+        AsyncAdapt_aiosqlite_cursor,
+        AsyncAdapt_aiosqlite_dbapi,
+    )
+
+    assert set(AsyncAdapt_dbapi_cursor.__slots__) == {
+        "_adapt_connection",
+        "_connection",
+        "_cursor",
+        "_rows",
+        "_soft_closed_memoized",
+    }, "SQLAlchemy's cursor adapter changed its state: re-check sqlite_driver.OneHopCursor"
+    assert AsyncAdapt_aiosqlite_connection._cursor_cls is AsyncAdapt_aiosqlite_cursor
+    assert callable(AsyncAdapt_aiosqlite_connection._handle_exception)
+    for method in ("fetchone", "fetchmany", "fetchall", "__iter__"):
+        source = inspect.getsource(getattr(AsyncAdapt_dbapi_cursor, method))
+        assert "self._rows" in source, f"AsyncAdapt_dbapi_cursor.{method} no longer reads _rows"
+    assert "AsyncAdapt_aiosqlite_connection(self, await_(connection))" in inspect.getsource(
+        AsyncAdapt_aiosqlite_dbapi.connect
+    )
+    assert parameters(aiosqlite.Connection._execute)[:2] == ["self", "fn"]
+    assert isinstance(aiosqlite.Connection._conn, property), "aiosqlite.Connection._conn"
+
+
+def test_the_one_hop_sqlite_driver_answers_as_aiosqlite_does(tmp_path):
+    """Rows, row counts, RETURNING over several rows, errors: the same through both."""
+    import asyncio
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def run(driver: str) -> list:
+        engine = create_async_engine(f"sqlite+{driver}:///{tmp_path / driver}.sqlite3")
+        seen: list = []
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(
+                    text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)")
+                )
+                await connection.execute(
+                    text("INSERT INTO t (v) VALUES (:v)"), [{"v": "a"}, {"v": "b"}]
+                )
+                returned = await connection.execute(
+                    text("INSERT INTO t (v) VALUES ('c'), ('d') RETURNING id, v")
+                )
+                seen.append(sorted(returned.all()))
+                seen.append((await connection.execute(text("SELECT v FROM t ORDER BY id"))).all())
+                seen.append((await connection.execute(text("UPDATE t SET v = v || '!'"))).rowcount)
+                seen.append((await connection.execute(text("SELECT 1 WHERE 0"))).first())
+            try:
+                async with engine.begin() as connection:
+                    await connection.execute(text("INSERT INTO t (v) VALUES ('a!')"))
+            except IntegrityError:
+                seen.append("IntegrityError")
+        finally:
+            await engine.dispose()
+        return seen
+
+    from schedulingkit.impl import sqlite_driver
+
+    assert asyncio.run(run(sqlite_driver.DRIVER)) == asyncio.run(run("aiosqlite"))
