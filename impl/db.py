@@ -20,7 +20,6 @@ criterion cannot reach, is refused, so no query can forget the filter. The synch
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import sqlite3
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
@@ -110,8 +109,7 @@ class Database:
         self.timeout = timeout
         self.engine: AsyncEngine = make_async_engine(url, timeout)
         self._sync_engine: Engine | None = None
-        self._abandoned: WeakKeyDictionary[AsyncConnection, asyncio.Future] = WeakKeyDictionary()
-        self._cleanups: set[asyncio.Future] = set()
+        self.networked = make_url(url).get_backend_name() != "sqlite"
 
     @property
     def sync_engine(self) -> Engine:
@@ -140,38 +138,29 @@ class Database:
     ) -> Result:
         """`statement` on `connection` within the deadline, else `ServiceUnavailable`.
 
-        The statement runs in a task of its own and the deadline does not cancel it in
-        place: psycopg answers a cancellation by asking the server to cancel and waiting
-        for it (up to 10 s on a frozen server), which would hold the request as long.
-        The late statement is cancelled in the background instead, its connection is
-        `abandoned` (invalidated, and given back by `release` once the task has ended)."""
-        task = asyncio.ensure_future(connection.execute(statement, params))
+        On PostgreSQL the deadline closes the connection's socket (libpq's `finish`): the
+        statement then fails at once as a lost connection, which SQLAlchemy invalidates, so
+        it never goes back to the pool. (Cancelling the awaiting task instead would make
+        psycopg ask the server to cancel and wait for it, up to 10 s on a frozen server.)
+        SQLite needs no timer: it is in the process, and waits for a writer's lock no
+        longer than its busy timeout, the same deadline."""
+        deadline = None
+        if self.networked:
+            driver = connection.sync_connection.connection.driver_connection
+            deadline = asyncio.get_running_loop().call_later(self.timeout, driver.pgconn.finish)
         try:
-            await asyncio.wait((task,), timeout=self.timeout)
-        except asyncio.CancelledError:
-            task.cancel()
-            raise
-        if not task.done():
-            task.cancel()
-            self._abandoned[connection] = task
-            raise ServiceUnavailable("database")
-        try:
-            return task.result()
+            return await connection.execute(statement, params)
         except Exception as exc:
             if unavailable(exc):
                 raise ServiceUnavailable("database") from exc
             raise
+        finally:
+            if deadline is not None:
+                deadline.cancel()
 
     async def release(self, connection: AsyncConnection) -> None:
-        """Give a connection back to the pool; one whose statement missed its deadline goes
-        back (invalidated) when that statement has ended, without holding the caller."""
-        task = self._abandoned.pop(connection, None)
-        if task is None:
-            await connection.close()
-            return
-        cleanup = asyncio.ensure_future(_close_after(task, connection))
-        self._cleanups.add(cleanup)
-        cleanup.add_done_callback(self._cleanups.discard)
+        """Give a connection back to the pool (invalidated ones are closed instead)."""
+        await connection.close()
 
     @asynccontextmanager
     async def team(self, team_id: int) -> AsyncIterator[TeamConnection]:
@@ -185,8 +174,6 @@ class Database:
             await self.release(connection)
 
     async def aclose(self) -> None:
-        if self._cleanups:
-            await asyncio.wait(self._cleanups, timeout=15)
         await self.engine.dispose()
         self.dispose()
 
@@ -194,15 +181,6 @@ class Database:
         """Close the synchronous engine's connections (the async ones close in `aclose`)."""
         if self._sync_engine is not None:
             self._sync_engine.dispose()
-
-
-async def _close_after(statement: asyncio.Future, connection: AsyncConnection) -> None:
-    # cancelled on purpose, or failed with its connection: either way the end is known
-    with contextlib.suppress(BaseException):
-        await statement
-    if not connection.invalidated:
-        await connection.invalidate()
-    await connection.close()
 
 
 def async_url(url: str) -> URL:
