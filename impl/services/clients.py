@@ -5,23 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select
 
 from ..db import TeamConnection
 from ..json_sql import json_array
 from ..listing import Contains, Listing, ListQuery
 from ..models.base import utcnow
 from ..models.resources import Client, ClientTag
-from .common import (
-    Rules,
-    changes,
-    found,
-    missing,
-    present,
-    row_serializer,
-    violation_is_422,
-    wire_columns,
-)
+from .common import Rows, Rules, present, row_serializer, wire_columns
 
 WRITABLE = ("name", "email", "phone", "timezone", "notes", "tags", "address")
 COLUMNS_WRITTEN = ("name", "email", "phone", "timezone", "notes", "address")
@@ -42,16 +33,12 @@ TAGS = json_array(
     where=ClientTag.client_id == Client.id,
     order_by=[ClientTag.position],
 ).label("tags")
-
+ROWS = Rows(Client, COLUMNS)
 _READ = select(*COLUMNS, TAGS)
-_BY_ID = _READ.where(Client.id == bindparam("id"))
+_BY_ID = _READ.where(Client.id == bindparam("row_id"))
 _LOCKED = _BY_ID.with_for_update(of=Client)
-_INSERT = insert(Client).returning(*COLUMNS)
-_UPDATE = update(Client).where(Client.id == bindparam("client_id")).returning(*COLUMNS)
-_DELETE = delete(Client).where(Client.id == bindparam("id")).returning(Client.id)
 _CLEAR_TAGS = delete(ClientTag).where(ClientTag.client_id == bindparam("client_id"))
 _ADD_TAGS = insert(ClientTag)
-
 
 _answered = row_serializer((*COLUMNS, TAGS))
 
@@ -74,7 +61,7 @@ async def list_clients(db: TeamConnection, query: ListQuery) -> dict[str, Any]:
 
 
 async def get_client(db: TeamConnection, id_: int) -> dict[str, Any]:
-    return serialize(found(await db.first(_BY_ID, {"id": id_}), Client, id_))
+    return serialize(await ROWS.get(db, id_, _BY_ID))
 
 
 async def create_client(db: TeamConnection, body: dict[str, Any]) -> dict[str, Any]:
@@ -82,9 +69,9 @@ async def create_client(db: TeamConnection, body: dict[str, Any]) -> dict[str, A
     values = {"timezone": db.team.timezone, **present(body, COLUMNS_WRITTEN)}
     tags = list(body.get("tags") or ())
     if not tags:  # one statement: no transaction around it
-        return serialize(await db.first(_INSERT, values), tags)
+        return serialize(await ROWS.create(db, values), tags)
     async with db.transaction():
-        row = await db.first(_INSERT, values)
+        row = await ROWS.create(db, values)
         await _add_tags(db, row.id, tags)
     return serialize(row, tags)
 
@@ -92,23 +79,21 @@ async def create_client(db: TeamConnection, body: dict[str, Any]) -> dict[str, A
 async def update_client(db: TeamConnection, id_: int, body: dict[str, Any]) -> dict[str, Any]:
     _check(body)
     async with db.transaction():
-        current = found(await db.first(_LOCKED, {"id": id_}), Client, id_)
-        changed = changes(current._mapping, present(body, WRITABLE))
-        tags = changed.pop("tags", None)
-        row = current
-        if changed or tags is not None:
-            # the client's row is written even when only its tags change: `updated_at` moves
-            row = await db.first(_UPDATE, {"client_id": id_, **changed, "updated_at": utcnow()})
-        if tags is not None:
-            await db.execute(_CLEAR_TAGS, {"client_id": id_})
-            await _add_tags(db, id_, tags)
-    return serialize(row, tags if tags is not None else current.tags)
+        current = await ROWS.get(db, id_, _LOCKED)
+        tags = body.get("tags")
+        if tags is None or tags == current.tags:
+            row = await ROWS.write(db, current, present(body, COLUMNS_WRITTEN))
+            return serialize(row, current.tags)
+        # new tags move `updated_at` even when the client's own columns stay
+        wanted = {**present(body, COLUMNS_WRITTEN), "updated_at": utcnow()}
+        row = await ROWS.write(db, current, wanted)
+        await db.execute(_CLEAR_TAGS, {"client_id": id_})
+        await _add_tags(db, id_, tags)
+    return serialize(row, tags)
 
 
 async def delete_client(db: TeamConnection, id_: int) -> None:
-    async with violation_is_422("id", "The client is still referenced by events or invoices."):
-        if await db.first(_DELETE, {"id": id_}) is None:
-            raise missing(Client, id_)
+    await ROWS.remove(db, id_, "The client is still referenced by events or invoices.")
 
 
 async def _add_tags(db: TeamConnection, client_id: int, tags: list[str]) -> None:

@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, type_coerce
+from sqlalchemy import Row, Select, bindparam, delete, insert, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
+from ..db import TeamConnection
 from ..errors import NotFound, ValidationFailed
 from ..models.base import UTCDateTime, WireTimestamp
 
@@ -116,3 +117,48 @@ async def violation_is_422(field: str, message: str) -> AsyncIterator[None]:
         yield
     except IntegrityError as exc:
         raise ValidationFailed({field: [message]}) from exc
+
+
+class Rows:
+    """One resource's own rows by id: the statements every service needs, built once, each
+    answering the resource's `columns`.
+
+    `locked` reads a row `FOR UPDATE` (extra columns may be added for the checks an update
+    makes in the same statement); `write` updates only the columns that change.
+    """
+
+    def __init__(self, model: type, columns: Iterable[ColumnElement[Any]]) -> None:
+        self.model = model
+        self.columns = tuple(columns)
+        key = model.id == bindparam("row_id")
+        self.by_id: Select = select(*self.columns).where(key)
+        self.locked: Select = self.by_id.with_for_update(of=model)
+        self._insert = insert(model).returning(*self.columns)
+        self._update = update(model).where(key).returning(*self.columns)
+        self._delete = delete(model).where(key).returning(model.id)
+
+    async def get(
+        self, db: TeamConnection, id_: int, statement: Select | None = None, **params: Any
+    ) -> Row:
+        """The row (by `statement`, default `by_id`), or the 404 of an unknown id."""
+        row = await db.first(
+            self.by_id if statement is None else statement, {"row_id": id_, **params}
+        )
+        return found(row, self.model, id_)
+
+    async def create(self, db: TeamConnection, values: Mapping[str, Any]) -> Row:
+        return await db.first(self._insert, values)
+
+    async def write(self, db: TeamConnection, current: Row, wanted: Mapping[str, Any]) -> Row:
+        """`current` with the values of `wanted` that differ from it: one UPDATE, or none
+        (and `updated_at` stays) when nothing changes."""
+        changed = changes(current._mapping, wanted)
+        if not changed:
+            return current
+        return await db.first(self._update, {"row_id": current.id, **changed})
+
+    async def remove(self, db: TeamConnection, id_: int, still_used: str) -> None:
+        """Delete the row; one that others still refer to is a 422 on `id`."""
+        async with violation_is_422("id", still_used):
+            if await db.first(self._delete, {"row_id": id_}) is None:
+                raise missing(self.model, id_)

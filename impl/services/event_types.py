@@ -5,17 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, insert, select, update
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import aliased
 
 from ..db import TeamConnection
 from ..listing import Listing, ListQuery
 from ..models.resources import EventType
 from .common import (
+    Rows,
     Rules,
-    changes,
-    found,
-    missing,
     present,
     row_serializer,
     violation_is_422,
@@ -49,6 +47,7 @@ LIST_FIELDS = {
 }
 
 COLUMNS = wire_columns(EventType, ("id", *WRITABLE, "created_at", "updated_at"))
+ROWS = Rows(EventType, COLUMNS)
 serialize = row_serializer(COLUMNS)
 
 _other = aliased(EventType)
@@ -58,13 +57,8 @@ _SLUG_TAKEN = (
     .exists()
     .label("slug_taken")
 )
-_BY_ID = select(*COLUMNS).where(EventType.id == bindparam("id"))
-_LOCKED = _BY_ID.with_for_update(of=EventType)
-_LOCKED_WITH_SLUG: Select = _LOCKED.add_columns(_SLUG_TAKEN)
+_LOCKED_WITH_SLUG: Select = ROWS.locked.add_columns(_SLUG_TAKEN)
 _SLUG_CHECK = select(_SLUG_TAKEN)
-_INSERT = insert(EventType).returning(*COLUMNS)
-_UPDATE = update(EventType).where(EventType.id == bindparam("type_id")).returning(*COLUMNS)
-_DELETE = delete(EventType).where(EventType.id == bindparam("id")).returning(EventType.id)
 
 LISTING = Listing(select(*COLUMNS), LIST_FIELDS, serialize)
 
@@ -74,7 +68,7 @@ async def list_event_types(db: TeamConnection, query: ListQuery) -> dict[str, An
 
 
 async def get_event_type(db: TeamConnection, id_: int) -> dict[str, Any]:
-    return serialize(found(await db.first(_BY_ID, {"id": id_}), EventType, id_))
+    return serialize(await ROWS.get(db, id_))
 
 
 async def create_event_type(db: TeamConnection, body: dict[str, Any]) -> dict[str, Any]:
@@ -87,35 +81,29 @@ async def create_event_type(db: TeamConnection, body: dict[str, Any]) -> dict[st
             rules.fail("slug", SLUG_TAKEN)
         rules.check()
     async with violation_is_422("slug", SLUG_TAKEN):
-        return serialize(await db.first(_INSERT, values))
+        return serialize(await ROWS.create(db, values))
 
 
 async def update_event_type(db: TeamConnection, id_: int, body: dict[str, Any]) -> dict[str, Any]:
     """The row locked and read (with whether the new slug is taken), checked as it would be
     saved, then written."""
+    wanted = present(body, WRITABLE)
     async with db.transaction():
         if "slug" in body:
-            params = {"id": id_, "slug": body["slug"], "not_id": id_}
-            current = found(await db.first(_LOCKED_WITH_SLUG, params), EventType, id_)
+            current = await ROWS.get(db, id_, _LOCKED_WITH_SLUG, slug=body["slug"], not_id=id_)
         else:
-            current = found(await db.first(_LOCKED, {"id": id_}), EventType, id_)
-        merged = {**current._mapping, **present(body, WRITABLE)}
-        rules = _rules(merged)
+            current = await ROWS.get(db, id_, ROWS.locked)
+        rules = _rules({**current._mapping, **wanted})
         if "slug" in body and current.slug_taken:
             rules.fail("slug", SLUG_TAKEN)
         rules.check()
-        changed = changes(current._mapping, present(body, WRITABLE))
-        if not changed:
-            return serialize(current)
         async with violation_is_422("slug", SLUG_TAKEN):
-            return serialize(await db.first(_UPDATE, {"type_id": id_, **changed}))
+            return serialize(await ROWS.write(db, current, wanted))
 
 
 async def delete_event_type(db: TeamConnection, id_: int) -> None:
     in_use = "The event type is still used by events or workflows; deactivate it instead."
-    async with violation_is_422("id", in_use):
-        if await db.first(_DELETE, {"id": id_}) is None:
-            raise missing(EventType, id_)
+    await ROWS.remove(db, id_, in_use)
 
 
 def _rules(row: Mapping[str, Any]) -> Rules:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import insert, select
 
 from ..db import TeamConnection
 from ..domain.invoicing import Movement
 from ..listing import Listing, ListQuery
 from ..models.base import utcnow
 from ..models.billing import Transaction
-from .common import found, row_serializer, wire_columns
+from .common import Rows, row_serializer, wire_columns
 
 SUCCEEDED = "succeeded"
 
@@ -55,7 +55,7 @@ COLUMNS = wire_columns(
 )
 serialize = row_serializer(COLUMNS)
 
-_BY_ID = select(*COLUMNS).where(Transaction.id == bindparam("id"))
+ROWS = Rows(Transaction, COLUMNS)
 _INSERT = insert(Transaction)
 
 LISTING = Listing(select(*COLUMNS), LIST_FIELDS, serialize)
@@ -66,8 +66,7 @@ async def list_transactions(db: TeamConnection, query: ListQuery) -> dict[str, A
 
 
 async def get_transaction(db: TeamConnection, transaction_id: int) -> dict[str, Any]:
-    row = await db.first(_BY_ID, {"id": transaction_id})
-    return serialize(found(row, Transaction, transaction_id))
+    return serialize(await ROWS.get(db, transaction_id))
 
 
 async def record_transaction(

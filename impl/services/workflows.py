@@ -5,21 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, select
 
 from ..db import TeamConnection
 from ..listing import Listing, ListQuery
 from ..models.resources import EventType, Workflow
-from .common import (
-    Rules,
-    changes,
-    found,
-    missing,
-    present,
-    row_serializer,
-    violation_is_422,
-    wire_columns,
-)
+from .common import Rows, Rules, present, row_serializer, violation_is_422, wire_columns
 
 TIMED_TRIGGERS = ("before_event", "after_event")
 
@@ -70,19 +61,15 @@ def _action_out(action: dict[str, Any]) -> dict[str, Any]:
     return {"type": action["type"], **{f: action.get(f) for f in OPTIONAL_ACTION_FIELDS}}
 
 
+ROWS = Rows(Workflow, COLUMNS)
 _TYPE_FOUND = (
     select(EventType.id)
     .where(EventType.id == bindparam("event_type_id"))
     .scalar_subquery()
     .label("type_found")
 )
-_BY_ID = select(*COLUMNS).where(Workflow.id == bindparam("id"))
-_LOCKED = _BY_ID.with_for_update(of=Workflow)
-_LOCKED_WITH_TYPE = _LOCKED.add_columns(_TYPE_FOUND)
+_LOCKED_WITH_TYPE = ROWS.locked.add_columns(_TYPE_FOUND)
 _TYPE_CHECK = select(_TYPE_FOUND)
-_INSERT = insert(Workflow).returning(*COLUMNS)
-_UPDATE = update(Workflow).where(Workflow.id == bindparam("workflow_id")).returning(*COLUMNS)
-_DELETE = delete(Workflow).where(Workflow.id == bindparam("id")).returning(Workflow.id)
 
 LISTING = Listing(select(*COLUMNS), LIST_FIELDS, serialize)
 
@@ -92,41 +79,37 @@ async def list_workflows(db: TeamConnection, query: ListQuery) -> dict[str, Any]
 
 
 async def get_workflow(db: TeamConnection, id_: int) -> dict[str, Any]:
-    return serialize(found(await db.first(_BY_ID, {"id": id_}), Workflow, id_))
+    return serialize(await ROWS.get(db, id_))
 
 
 async def create_workflow(db: TeamConnection, body: dict[str, Any]) -> dict[str, Any]:
     """The event type it names looked up, then one INSERT (its foreign key refuses an event
     type deleted in between)."""
     body = {"event_type_id": None, "trigger_offset": None, **body}
-    type_found = True
-    if body["event_type_id"] is not None:
-        type_found = await db.scalar(_TYPE_CHECK, {"event_type_id": body["event_type_id"]})
-    values = _values(body, None, type_found is not None)
+    type_found = body["event_type_id"] is None or (
+        await db.scalar(_TYPE_CHECK, {"event_type_id": body["event_type_id"]}) is not None
+    )
+    values = _values(body, None, type_found)
     async with violation_is_422("event_type_id", EVENT_TYPE_INVALID):
-        return serialize(await db.first(_INSERT, values))
+        return serialize(await ROWS.create(db, values))
 
 
 async def update_workflow(db: TeamConnection, id_: int, body: dict[str, Any]) -> dict[str, Any]:
     async with db.transaction():
         if body.get("event_type_id") is not None:
-            params = {"id": id_, "event_type_id": body["event_type_id"]}
-            current = found(await db.first(_LOCKED_WITH_TYPE, params), Workflow, id_)
+            type_id = body["event_type_id"]
+            current = await ROWS.get(db, id_, _LOCKED_WITH_TYPE, event_type_id=type_id)
             type_found = current.type_found is not None
         else:
-            current = found(await db.first(_LOCKED, {"id": id_}), Workflow, id_)
+            current = await ROWS.get(db, id_, ROWS.locked)
             type_found = True
-        changed = changes(current._mapping, _values(body, current._mapping, type_found))
-        if not changed:
-            return serialize(current)
+        wanted = _values(body, current._mapping, type_found)
         async with violation_is_422("event_type_id", EVENT_TYPE_INVALID):
-            return serialize(await db.first(_UPDATE, {"workflow_id": id_, **changed}))
+            return serialize(await ROWS.write(db, current, wanted))
 
 
 async def delete_workflow(db: TeamConnection, id_: int) -> None:
-    async with violation_is_422("id", "The workflow is still referenced."):
-        if await db.first(_DELETE, {"id": id_}) is None:
-            raise missing(Workflow, id_)
+    await ROWS.remove(db, id_, "The workflow is still referenced.")
 
 
 def _values(
