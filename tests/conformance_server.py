@@ -4,15 +4,13 @@ platform's CLI (`db upgrade`, `team create`, `token create`), for the conformanc
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from live_server import free_port, serving
 
 LIMITED_SCOPES = ("clients:read", "events:read", "events:write", "taxes:read")
 STARTUP_SECONDS = 30
@@ -27,12 +25,6 @@ class Deployment:
     limited_scopes: tuple[str, ...]
     spare_tokens: tuple[str, ...]  # more tokens of the first team, with every scope
     log: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
@@ -76,33 +68,9 @@ def reference_server(directory: Path, rate_limit: str) -> Iterator[Deployment]:
     spare = tuple(
         _cli(env, "token", "create", "--team", first, "--name", f"spare{i}") for i in range(2)
     )
-    port = _free_port()
+    port = free_port()
     log = directory / "server.log"
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            ["schedulingkit", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    command = ["schedulingkit", "serve", "--host", "127.0.0.1", "--port", str(port)]
     base_url = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited:\n{log.read_text()}")
-            try:
-                httpx.get(f"{base_url}/team", timeout=1.0)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start:\n{log.read_text()}") from None
-                time.sleep(0.1)
+    with serving(command, env, log, f"http://127.0.0.1:{port}/up"):
         yield Deployment(base_url, token, other, limited, LIMITED_SCOPES, spare, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

@@ -22,7 +22,6 @@ import json
 import os
 import secrets
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -33,6 +32,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import REDIS_ENV, require_env
+from live_server import free_port, serving
 from schedulingkit.impl.db import Database
 from schedulingkit.impl.document import load_document
 from schedulingkit.impl.services.team import create_team
@@ -89,7 +89,7 @@ def _free_port() -> int:
 def server(postgresql_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     """`schedulingkit serve` (one uvicorn worker) on the session's PostgreSQL and on Redis."""
     redis_url = require_env(REDIS_ENV)
-    port = _free_port()
+    port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SCHEDULINGKIT_")},
         "SCHEDULINGKIT_DATABASE_URL": postgresql_url,
@@ -97,35 +97,13 @@ def server(postgresql_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         "SCHEDULINGKIT_RATE_LIMIT": f"{RATE_LIMIT}/minute",
     }
     log = tmp_path_factory.mktemp("abuse") / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [*SCHEDULINGKIT, "serve", "--host", HOST, "--port", str(port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    command = [*SCHEDULINGKIT, "serve", "--host", HOST, "--port", str(port)]
     database = Database(postgresql_url)
-    deployment = Deployment(f"http://{HOST}:{port}", process.pid, postgresql_url, database)
+    base = f"http://{HOST}:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the server exited:\n{log.read_text()}")
-            try:
-                httpx.get(f"{deployment.api}/nowhere", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the server did not start:\n{log.read_text()}")
-                time.sleep(0.1)
-        yield deployment
+        with serving(command, env, log, f"{base}/up") as pid:
+            yield Deployment(base, pid, postgresql_url, database)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
         database.dispose()
 
 
