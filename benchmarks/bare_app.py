@@ -11,7 +11,8 @@ layers.
 
 Run with `uvicorn benchmarks.bare_app:app_from_env --factory`; settings come from
 `BENCH_BARE_DATABASE_URL` (a SQLAlchemy URL: `sqlite:///file` or
-`postgresql+psycopg://...`), `SCHEDULINGKIT_RATE_LIMIT` and `SCHEDULINGKIT_REDIS_URL`.
+`postgresql+psycopg://...`), `SCHEDULINGKIT_RATE_LIMIT`, `SCHEDULINGKIT_REDIS_URL` and
+`BENCH_BARE_POOL_SIZE`.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from . import bare_sql as sql
-from .bare_db import Connection, Pool, pool_for
+from .bare_db import POOL_SIZE, Connection, Pool, pool_for
 from .bare_sql import Dialect
 
 BASE = "/api/v1"
@@ -99,10 +100,12 @@ class RateLimit:
 class BareApi:
     """The six benchmarked operations, written directly against the driver."""
 
-    def __init__(self, url: str, rate: str, redis_url: str | None = None) -> None:
+    def __init__(
+        self, url: str, rate: str, redis_url: str | None = None, pool_size: int = POOL_SIZE
+    ) -> None:
         self.pool: Pool
         self.dialect: Dialect
-        self.pool, self.dialect = pool_for(url)
+        self.pool, self.dialect = pool_for(url, pool_size)
         self.limit = RateLimit(rate, redis_url)
         d = self.dialect
         self.token_sql = d.sql(sql.TOKEN)
@@ -475,9 +478,11 @@ async def _json_object(request: Request, *required: str) -> dict:
     return body
 
 
-def create_bare_app(url: str, rate: str, redis_url: str | None = None) -> Starlette:
+def create_bare_app(
+    url: str, rate: str, redis_url: str | None = None, pool_size: int = POOL_SIZE
+) -> Starlette:
     """The bare app over the database at `url`, counting `rate` per token."""
-    api = BareApi(url, rate, redis_url)
+    api = BareApi(url, rate, redis_url, pool_size)
 
     async def refused(_request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, Refusal)
@@ -505,4 +510,5 @@ def app_from_env() -> Starlette:
         os.environ["BENCH_BARE_DATABASE_URL"],
         os.environ.get("SCHEDULINGKIT_RATE_LIMIT", "60/minute"),
         os.environ.get("SCHEDULINGKIT_REDIS_URL") or None,
+        int(os.environ.get("BENCH_BARE_POOL_SIZE") or POOL_SIZE),
     )

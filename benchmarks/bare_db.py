@@ -4,7 +4,8 @@ aiosqlite for SQLite (each connection has its own thread; the event loop never w
 file), psycopg 3's `AsyncConnection` for PostgreSQL. Connections are autocommit: a read is
 one round trip, and a write opens its own transaction with an explicit BEGIN, as the
 reference server does after its rewrite. The pool opens connections on demand up to `size`
-(the reference server's engine pool size) and never pings them.
+(`BENCH_BARE_POOL_SIZE`, default 16: at 16 concurrent requests per worker a request never
+waits for a connection) and never pings them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from .bare_sql import POSTGRESQL, SQLITE, Dialect
 
-POOL_SIZE = 10
+POOL_SIZE = 16  # one per connection of the load generator at its usual 16: never the limit
 SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA journal_mode=WAL",

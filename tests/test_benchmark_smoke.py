@@ -26,7 +26,7 @@ from starlette.testclient import TestClient
 from benchmarks import fixtures
 from benchmarks.bare_app import create_bare_app
 from benchmarks.dataset import Dataset, remove_written_rows
-from benchmarks.latency_proxy import LatencyProxy, ProxyProcess
+from benchmarks.latency_proxy import LatencyProxy, Lateness, ProxyProcess
 from benchmarks.load import Measurement
 from benchmarks.report import Cell, Pair, Side, verdicts
 from benchmarks.server import NEW_CLIENT, endpoints, make_plan, new_invoice, parse_args
@@ -160,7 +160,8 @@ async def _through_proxy(delay_ms: float, exchanges: int, chunks: int) -> tuple[
     """`exchanges` request/answer turns of `chunks` pieces each through a proxy in front of
     an echo server: the fastest turn, the proxy's turn count and everything echoed."""
     echo = await asyncio.start_server(_echo, "127.0.0.1", 0)
-    proxy = LatencyProxy(("127.0.0.1", echo.sockets[0].getsockname()[1]), delay_ms)
+    upstream = ("127.0.0.1", echo.sockets[0].getsockname()[1])
+    proxy = LatencyProxy(upstream, delay_ms, calibrate=False)  # never early
     port = await proxy.start()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     fastest, received = float("inf"), b""
@@ -192,6 +193,15 @@ def test_proxy_delays_each_direction() -> None:
     fastest, turns, _ = asyncio.run(_through_proxy(5.0, exchanges=3, chunks=3))
     assert turns == 3
     assert fastest >= 2 * 0.005 * 0.98  # 5 ms each way, never early (within clock precision)
+
+
+def test_proxy_calibration_wakes_early_by_its_lateness_within_bounds() -> None:
+    lateness = Lateness()
+    for _ in range(200):
+        lateness.observe(0.0004)  # timers fire 0.4 ms late
+    assert lateness.lead(0.001) == pytest.approx(0.0004, rel=0.01)
+    assert lateness.lead(0.0002) == pytest.approx(0.00018)  # never more than 90 % of a delay
+    assert Lateness(enabled=False).lead(0.001) == 0.0
 
 
 def test_proxy_process_counts_database_round_trips(backend: str) -> None:
