@@ -47,7 +47,6 @@ from .bare_sql import Dialect
 
 BASE = "/api/v1"
 TOKEN = re.compile(r"^(\d{1,18})\|([A-Za-z0-9]{40})([0-9a-f]{8})$")
-CLIENT_FIELDS = ("name", "email", "phone", "timezone", "notes", "tags", "address")
 TIME_FIELDS = ("starts_at", "ends_at", "created_at", "updated_at")
 
 
@@ -116,8 +115,6 @@ class BareApi:
         self.client_page_sql = d.sql(d.client_page)
         self.invoice_count_sql = d.sql(sql.INVOICE_COUNT)
         self.invoice_page_sql = d.sql(d.invoice_page)
-        self.client_insert_sql = d.sql(sql.CLIENT_INSERT)
-        self.invoice_check_sql = d.sql(d.invoice_check)
         self.sequence_sql = d.sql(sql.INVOICE_SEQUENCE)
         self.invoice_insert_sql = d.sql(sql.INVOICE_INSERT)
 
@@ -179,28 +176,35 @@ class BareApi:
             rows = await connection.all(
                 self.invoice_page_sql, (caller.team_id, per_page, (page - 1) * per_page)
             )
-        data = [self.invoice_dict(row[:-1], self.dialect.json_value(row[-1])) for row in rows]
+        data = [self.invoice_dict(row[:-1], self.dialect.invoice_items(row[-1])) for row in rows]
         body = envelope(data, counted[0][0], page, per_page, request)
         return JSONResponse(body, headers=caller.headers)
 
     # -- writes -----------------------------------------------------------------------------
     async def create_client(self, request: Request) -> JSONResponse:
         body = await _json_object(request, "name")
-        fields = {"email": None, "phone": None, "notes": None, "tags": [], "address": None}
-        fields.update({k: v for k, v in body.items() if k in CLIENT_FIELDS})
         d = self.dialect
         async with self.pool.connection() as connection:
             caller = await self.authenticate(connection, request, "clients:write")
-            fields.setdefault("timezone", caller.timezone)
             now = d.stored_time(datetime.now(UTC))
-            values = [fields[name] for name in ("name", "email", "phone", "timezone", "notes")]
-            values += [d.stored_json(fields["address"]), caller.team_id, now, now]
-            tags = fields["tags"]
+            given = {k: body[k] for k in sql.CLIENT_OPTIONAL if body.get(k) is not None}
+            if "address" in given:
+                given["address"] = d.stored_json(given["address"])
+            stored = {
+                "name": body["name"],
+                **given,
+                "timezone": body.get("timezone") or caller.timezone,
+                "team_id": caller.team_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+            insert = d.sql(sql.client_insert(tuple(stored)))
+            tags = body.get("tags") or []
             if not tags:
-                [row] = await connection.all(self.client_insert_sql, values)
+                [row] = await connection.all(insert, list(stored.values()))
             else:
                 async with transaction(connection, d):
-                    [row] = await connection.all(self.client_insert_sql, values)
+                    [row] = await connection.all(insert, list(stored.values()))
                     rows = [x for i, tag in enumerate(tags) for x in (row[0], i, tag)]
                     await connection.all(d.sql(sql.client_tags_insert(len(tags))), rows)
         data = self.client_dict(row, tags)
@@ -215,32 +219,29 @@ class BareApi:
         async with self.pool.connection() as connection:
             caller = await self.authenticate(connection, request, "invoices:write")
             named = sorted({t for item in items for t in item.get("tax_ids") or ()})
-            check = await connection.all(
-                self.invoice_check_sql,
-                (
-                    *(body["client_id"], caller.team_id, body.get("event_id"), caller.team_id),
-                    *(caller.team_id, d.tax_ids(named)),
-                ),
+            params = d.invoice_check_params(
+                caller.team_id, body["client_id"], body.get("event_id"), named
             )
-            invoice = self.price_invoice(body, caller, check)
+            [found] = await connection.all(d.invoice_check(len(named)), params)
+            invoice = self.price_invoice(body, caller, found)
+            lines = invoice.pop("lines")
             async with transaction(connection, d):
-                [(sequence,)] = await connection.all(self.sequence_sql, (caller.team_id,))
+                [(sequence,)] = await connection.all(self.sequence_sql, (caller.team_id, 1, 1))
                 invoice["sequence"] = sequence
                 invoice["number"] = f"{caller.invoice_prefix}{sequence:06d}"
-                [(invoice_id,)] = await connection.all(
+                [row] = await connection.all(
                     self.invoice_insert_sql, self.invoice_values(invoice, caller.team_id)
                 )
-                lines = invoice.pop("lines")
                 values = [
                     x
                     for position, (item, line) in enumerate(lines)
                     for x in (
-                        *(invoice_id, position, item["description"], item["quantity"]),
+                        *(row[0], position, item["description"], item["quantity"]),
                         *(item["unit_amount"], line.amount),
                     )
                 ]
                 returned = await connection.all(d.sql(sql.invoice_items_insert(len(lines))), values)
-                item_ids = [item_id for item_id, _ in sorted(returned, key=lambda r: r[1])]
+                item_ids = [item_id for _, item_id in sorted(returned)]
                 taxes = [
                     (item_id, position, tax)
                     for item_id, (_, line) in zip(item_ids, lines, strict=True)
@@ -256,25 +257,24 @@ class BareApi:
                         )
                     ]
                     await connection.all(d.sql(sql.invoice_item_taxes_insert(len(taxes))), values)
-        invoice["id"] = invoice_id
-        data = self.created_invoice_dict(invoice, lines, item_ids)
+        data = self.invoice_dict(row, line_dicts(lines, item_ids))
         return JSONResponse({"data": data}, 201, headers=caller.headers)
 
-    def price_invoice(self, body: dict, caller: Caller, check: list[tuple]) -> dict[str, Any]:
-        """The invoice row's values from the body and the one check read (422 if invalid)."""
-        client_ok, event_ok = bool(check[0][0]), bool(check[0][1])
+    def price_invoice(self, body: dict, caller: Caller, found: tuple) -> dict[str, Any]:
+        """The invoice row's values from the body and the check read (422 if invalid)."""
+        client_found, event_found, taxes_json = found
         errors = []
-        if not client_ok:
+        if client_found is None:
             errors.append("The selected client id is invalid.")
-        if body.get("event_id") is not None and not event_ok:
+        if body.get("event_id") is not None and event_found is None:
             errors.append("The selected event id is invalid.")
-        taxes = {row[2]: row for row in check if row[2] is not None}
+        taxes = self.dialect.json_value(taxes_json)
         rules = {
-            tax_id: TaxRule(row[3], self.dialect.decimal(row[4]), bool(row[5]), tax_id)
-            for tax_id, row in taxes.items()
-            if row[7]
+            tax["id"]: TaxRule(tax["name"], Decimal(tax["rate"]), bool(tax["inclusive"]), tax["id"])
+            for tax in taxes
+            if tax["is_active"]
         }
-        defaults = [rules[i] for i, row in sorted(taxes.items()) if row[6] and row[7]]
+        defaults = [rules[t["id"]] for t in taxes if t["is_default"] and t["is_active"]]
         lines: list[tuple[dict, LineTotals]] = []
         for item in body["items"]:
             named = item.get("tax_ids")
@@ -309,7 +309,6 @@ class BareApi:
             "amount_due": totals.amount_due,
             "notes": body.get("notes"),
             "terms": body.get("terms"),
-            "paid_at": None,
             "created_at": datetime.now(UTC).replace(microsecond=0),
             "lines": lines,
         }
@@ -361,38 +360,29 @@ class BareApi:
             invoice[name] = d.wire_time(invoice[name])
         return _invoice_order(invoice, items)
 
-    def created_invoice_dict(
-        self, invoice: dict[str, Any], lines: list[tuple[dict, LineTotals]], item_ids: list[int]
-    ) -> dict[str, Any]:
-        created = invoice["created_at"].isoformat(timespec="seconds").replace("+00:00", "Z")
-        items = [
-            {
-                "id": item_id,
-                "description": item["description"],
-                "quantity": item["quantity"],
-                "unit_amount": item["unit_amount"],
-                "amount": line.amount,
-                "taxes": [
-                    {
-                        "tax_id": tax.tax_id,
-                        "name": tax.name,
-                        "rate": f"{tax.rate.quantize(Decimal('0.01'))}",
-                        "inclusive": tax.inclusive,
-                        "amount": tax.amount,
-                    }
-                    for tax in line.taxes
-                ],
-            }
-            for item_id, (item, line) in zip(item_ids, lines, strict=True)
-        ]
-        shown = {
-            **invoice,
-            "issue_date": invoice["issue_date"].isoformat(),
-            "due_date": invoice["due_date"].isoformat() if invoice["due_date"] else None,
-            "created_at": created,
-            "updated_at": created,
+
+def line_dicts(lines: list[tuple[dict, LineTotals]], item_ids: list[int]) -> list[dict]:
+    """Created lines in the `Invoice` schema's `items` shape."""
+    return [
+        {
+            "id": item_id,
+            "description": item["description"],
+            "quantity": item["quantity"],
+            "unit_amount": item["unit_amount"],
+            "amount": line.amount,
+            "taxes": [
+                {
+                    "tax_id": tax.tax_id,
+                    "name": tax.name,
+                    "rate": f"{tax.rate.quantize(Decimal('0.01'))}",
+                    "inclusive": tax.inclusive,
+                    "amount": tax.amount,
+                }
+                for tax in line.taxes
+            ],
         }
-        return _invoice_order(shown, items)
+        for item_id, (item, line) in zip(item_ids, lines, strict=True)
+    ]
 
 
 def _invoice_order(invoice: dict[str, Any], items: list[dict]) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from schedulingkit.impl.settings import Settings
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
-from benchmarks import fixtures
+from benchmarks import bare_db, fixtures
 from benchmarks.bare_app import create_bare_app
 from benchmarks.dataset import Dataset, remove_written_rows
 from benchmarks.latency_proxy import LatencyProxy, Lateness, ProxyProcess
@@ -120,6 +120,43 @@ def test_bare_app_answers_like_the_reference_server(clients, dataset: Dataset, l
         assert {k: v for k, v in ours["data"].items() if k not in moments} == {
             k: v for k, v in theirs["data"].items() if k not in moments
         }
+
+
+STATEMENTS = {  # issue 9's round trips: token + count + page; BEGIN ... COMMIT for writes
+    "GET /events?page=1": 3,
+    "GET /events/{id}": 2,
+    "GET /clients": 3,
+    "GET /invoices": 3,
+    "POST /clients": 5,
+    "POST /invoices": 8,
+}
+
+
+@pytest.mark.parametrize("label", LABELS)
+def test_bare_app_makes_one_round_trip_per_statement_of_the_target_shapes(
+    store: Store, dataset: Dataset, label: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[str] = []
+    for kind in (bare_db.SqliteConnection, bare_db.PostgresConnection):
+        original = kind.all
+
+        async def counted(self, sql, params=(), _original=original):
+            sent.append(sql)
+            return await _original(self, sql, params)
+
+        monkeypatch.setattr(kind, "all", counted)
+    copy = store.working_copy(dataset, "smoke_trips")
+    target = next(e.target for e in endpoints(dataset) if e.target.label == label)
+    headers = {"Authorization": f"Bearer {dataset.token}", "Accept": "application/json"}
+    try:
+        with TestClient(create_bare_app(copy.url, RATE), headers=headers) as bare:
+            path = target.path.replace("{id}", str(dataset.event_ids[0]))
+            bare.request(target.method, path, json=target.body)  # opens the connection
+            sent.clear()
+            assert bare.request(target.method, path, json=target.body).status_code < 300
+    finally:
+        store.discard(copy)
+    assert len(sent) == STATEMENTS[label], sent
 
 
 def test_the_benchmarked_writes_are_what_they_claim(dataset: Dataset) -> None:
