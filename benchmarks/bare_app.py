@@ -32,9 +32,8 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from limits import parse
-from limits.aio.storage import MemoryStorage
+from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import FixedWindowRateLimiter
-from limits.storage import storage_from_string
 from schedulingkit.impl.domain.invoicing import LineTotals, TaxRule, invoice_totals, line_totals
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -76,8 +75,14 @@ class RateLimit:
 
     def __init__(self, rate: str, redis_url: str | None = None) -> None:
         self.item = parse(rate)
-        storage = (
-            storage_from_string(f"async+{redis_url}", socket_timeout=2, socket_connect_timeout=2)
+        storage = (  # as the server builds it (redis-py's asyncio client, timeouts set)
+            RedisStorage(
+                f"async+{redis_url}",
+                implementation="redispy",
+                wrap_exceptions=True,
+                socket_timeout=2,
+                socket_connect_timeout=2,
+            )
             if redis_url
             else MemoryStorage()
         )
