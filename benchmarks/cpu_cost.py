@@ -13,7 +13,6 @@ import itertools
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 from starlette.applications import Starlette
@@ -21,8 +20,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from .bare_app import create_bare_app
-from .dataset import Dataset, sqlite_url
+from .dataset import Dataset
 from .load import Target
+from .stores import Store
 
 RATE_LIMIT = "1000000000/minute"
 
@@ -71,30 +71,34 @@ async def cpu_ms_per_request(app, target: Target, token: str, requests: int, rep
 
 
 def measure_cpu(
+    store: Store,
     dataset: Dataset,
     targets: Iterable[Target],
-    work_dir: Path,
     requests: int = 30,
     repeats: int = 5,
 ) -> dict[str, CpuCost]:
-    """CPU ms per request of the reference server and the bare app, per target."""
+    """CPU ms per request of the reference server and the bare app, per target, each on its
+    own copy of `dataset`."""
     from schedulingkit.impl.app import create_app
     from schedulingkit.impl.settings import Settings
 
-    reference_db = dataset.copy_to(work_dir / "cpu-reference.sqlite3")
-    bare_db = dataset.copy_to(work_dir / "cpu-bare.sqlite3")
-    settings = Settings(database_url=sqlite_url(reference_db.path), rate_limit=RATE_LIMIT)
-    reference = create_app(settings)
-    bare = create_bare_app(str(bare_db.path), RATE_LIMIT)
-    empty = empty_app()
+    copies = [store.working_copy(dataset, f"cpu-{name}") for name in ("reference", "bare")]
+    try:
+        reference = create_app(Settings(database_url=copies[0].url, rate_limit=RATE_LIMIT))
+        bare = create_bare_app(copies[1].url, RATE_LIMIT)
+        empty = empty_app()
 
-    async def run() -> dict[str, CpuCost]:
-        costs = {}
-        for target in targets:
-            floor = await cpu_ms_per_request(empty, target, dataset.token, requests, repeats)
-            ref = await cpu_ms_per_request(reference, target, dataset.token, requests, repeats)
-            own = await cpu_ms_per_request(bare, target, dataset.token, requests, repeats)
-            costs[target.label] = CpuCost(max(0.0, ref - floor), max(0.0, own - floor))
-        return costs
+        async def run() -> dict[str, CpuCost]:
+            costs = {}
+            for target in targets:
+                token = dataset.token
+                floor = await cpu_ms_per_request(empty, target, token, requests, repeats)
+                ref = await cpu_ms_per_request(reference, target, token, requests, repeats)
+                own = await cpu_ms_per_request(bare, target, token, requests, repeats)
+                costs[target.label] = CpuCost(max(0.0, ref - floor), max(0.0, own - floor))
+            return costs
 
-    return asyncio.run(run())
+        return asyncio.run(run())
+    finally:
+        for copy in copies:
+            store.discard(copy)

@@ -1,222 +1,182 @@
-"""Benchmark databases: the server's own schema, one team, one token and N events.
+"""Benchmark databases: the server's own schema and one team's data, on SQLite or PostgreSQL.
 
 The schema comes from the server's migrations (never from the models), so the benchmark
-measures the tables and indexes a deployment really has. Events are inserted with plain
-`sqlite3.executemany` in big batches, values converted by the columns' own SQLAlchemy bind
-processors, so 1M rows take seconds and are stored exactly as the ORM would store them.
-Finished files are cached under `var/bench/` keyed by the migrations' content.
+measures the tables and indexes a deployment really has. The data: a team, a wildcard token,
+an event type, taxes, a few hundred clients with tags and invoices with items and tax
+snapshots (`fixtures.py`), and N events (`event_rows.py`, bulk-loaded: 1M take well under a
+minute). A built database is cached (`stores.py`) under a hash of the migrations and of the
+generator's own code, so a new migration or a changed generator builds a new one; each run
+works on a private copy.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import shutil
-import sqlite3
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from . import event_rows, fixtures
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = ROOT / "var" / "bench"
-GENERATOR_VERSION = "1"  # bump when the generated rows change
-BATCH_SIZE = 50_000
-CLIENT_COUNT = 50
-STATUSES = ("confirmed", "pending", "completed", "cancelled", "no_show")
-FIRST_START = datetime(2024, 1, 1, 8, 0, tzinfo=UTC)
-CREATED = datetime(2023, 12, 1, 9, 0, tzinfo=UTC)
+GENERATOR_FILES = ("dataset.py", "fixtures.py", "event_rows.py")
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A generated database and what a load generator needs to call it."""
+    """A generated database (`url`, direct: never through the latency proxy) and the ids a
+    load generator needs to call it."""
 
-    path: Path
+    url: str
     events: int
     token: str
     team_id: int
     event_ids: tuple[int, int]  # first and last event id (ids are contiguous)
+    client_ids: tuple[int, int]  # the generated clients; later ids were created by a run
+    invoice_ids: tuple[int, int]  # the generated invoices, likewise
+    tax_ids: tuple[int, ...]  # active non-default taxes, for `POST /invoices` lines
 
-    def copy_to(self, target: Path) -> Dataset:
-        """A private copy (a benchmark run writes clients; the cached file stays pristine)."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{target}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(self.path, target)
-        return Dataset(target, self.events, self.token, self.team_id, self.event_ids)
+    @property
+    def backend(self) -> str:
+        return make_url(self.url).get_backend_name()
+
+    def at(self, url: str) -> Dataset:
+        """The same data in another database (a copy)."""
+        return replace(self, url=url)
+
+    def meta(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k != "url"}
+
+    @classmethod
+    def from_meta(cls, url: str, meta: dict[str, Any]) -> Dataset:
+        ids = ("event_ids", "client_ids", "invoice_ids", "tax_ids")
+        return cls(url=url, **{k: tuple(v) if k in ids else v for k, v in meta.items()})
 
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def migrations_fingerprint() -> str:
-    """A short hash of the migration scripts: a new migration invalidates cached databases."""
+def fingerprint() -> str:
+    """A short hash of the migration scripts and this generator: either changing makes the
+    cached databases stale."""
     from schedulingkit.impl.migrate import migrations_path
 
-    digest = hashlib.sha256(GENERATOR_VERSION.encode())
-    versions = migrations_path() / "versions"
-    for script in sorted(versions.glob("*.py")):
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for script in [
+        *sorted((migrations_path() / "versions").glob("*.py")),
+        *(here / name for name in GENERATOR_FILES),
+    ]:
         digest.update(script.name.encode())
         digest.update(script.read_bytes())
     return digest.hexdigest()[:12]
 
 
-def ensure_dataset(events: int, cache_dir: Path = CACHE_DIR, log: Callable = print) -> Dataset:
-    """The cached database with `events` events, generated first if missing or stale."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"events-{events}-{migrations_fingerprint()}"
-    path, meta_path = cache_dir / f"{stem}.sqlite3", cache_dir / f"{stem}.json"
-    if path.exists() and meta_path.exists():
-        meta = json.loads(meta_path.read_text())
-        return Dataset(path, events, meta["token"], meta["team_id"], tuple(meta["event_ids"]))
-    started = time.perf_counter()
-    partial = cache_dir / f"{stem}.partial.sqlite3"
-    partial.unlink(missing_ok=True)
-    dataset = build_dataset(partial, events)
-    os.replace(partial, path)
-    meta = {k: v for k, v in asdict(dataset).items() if k != "path"}
-    meta_path.write_text(json.dumps(meta, indent=2))
-    log(f"generated {events:,} events in {time.perf_counter() - started:.1f}s -> {path}")
-    return Dataset(path, events, dataset.token, dataset.team_id, dataset.event_ids)
+def build_dataset(url: str, events: int) -> Dataset:
+    """Migrate the empty database at `url`, then fill it (fixtures, events, invoices)."""
+    from schedulingkit.impl import migrate
 
-
-def build_dataset(path: Path, events: int) -> Dataset:
-    """Migrate a new SQLite file, then add a team, a token, an event type and `events` events."""
-    url = sqlite_url(path)
-    migrate(url)
-    team_id, token, event_type_id, client_ids = create_fixtures(url)
-    first_id = insert_events(path, team_id, event_type_id, client_ids, events)
-    return Dataset(path, events, token, team_id, (first_id, first_id + events - 1))
-
-
-def migrate(url: str) -> None:
-    """The schema exactly as `schedulingkit db upgrade` creates it."""
-    from schedulingkit.impl import migrate as migrations
-
-    migrations.upgrade(url)
-
-
-def create_fixtures(url: str) -> tuple[int, str, int, list[int]]:
-    """Team, wildcard token, event type and clients, through the server's own code paths."""
-    from schedulingkit.impl.db import Database
-    from schedulingkit.impl.models.platform import Team
-    from schedulingkit.impl.models.resources import Client, EventType
-    from schedulingkit.impl.tokens import create_token
-
-    database = Database(url)
+    if events < 1:
+        raise ValueError("a dataset needs at least one event")
+    migrate.upgrade(url)
+    engine = create_engine(url)
     try:
-        with database.system_session() as session:
-            team = Team(name="Bench Physio", slug="bench", timezone="Europe/Paris", currency="EUR")
-            session.add(team)
-            session.flush()
-            team_id = team.id
-            token = create_token(session, team_id, "benchmark").plaintext
-        with database.unit_of_work(team_id) as session:
-            event_type = EventType(
-                name="Assessment",
-                slug="assessment",
-                kind="one_on_one",
-                duration_minutes=60,
-                price=6500,
-                currency="EUR",
-            )
-            clients = [
-                Client(name=f"Client {i:03d}", email=f"client{i}@example.com", timezone="UTC")
-                for i in range(CLIENT_COUNT)
-            ]
-            session.add_all([event_type, *clients])
-            session.flush()
-            return team_id, token, event_type.id, [c.id for c in clients]
+        with engine.begin() as connection:
+            made = fixtures.create_fixtures(connection)
+        recipes = event_rows.event_values(made.team_id, made.event_type_id, made.client_ids)
+        if make_url(url).get_backend_name() == "sqlite":
+            event_ids = event_rows.insert_sqlite(make_url(url).database, recipes, events)
+        else:
+            with driver_connection(url) as connection:
+                event_ids = event_rows.insert_postgresql(connection, recipes, events)
+        with engine.begin() as connection:
+            invoice_ids = fixtures.create_invoices(connection, made, event_ids)
     finally:
-        database.dispose()
+        engine.dispose()
+    if make_url(url).get_backend_name() == "postgresql":
+        vacuum(url)
+    return Dataset(
+        url=url,
+        events=events,
+        token=made.token,
+        team_id=made.team_id,
+        event_ids=event_ids,
+        client_ids=(made.client_ids[0], made.client_ids[-1]),
+        invoice_ids=invoice_ids,
+        tax_ids=(made.taxes.reduced, made.taxes.city),
+    )
 
 
-Recipe = Any  # a constant, or a function of the row number (0-based)
-
-
-def event_values(team_id: int, event_type_id: int, client_ids: list[int]) -> dict[str, Recipe]:
-    """Column name -> value of every event, or function of the i-th; unnamed columns get NULL.
-
-    Starts are spread ~every 45 minutes with a tie every 7th row, so the `(starts_at, id)`
-    order really needs its tie-breaker.
-    """
-
-    def starts(i: int) -> datetime:
-        return FIRST_START + timedelta(minutes=45 * (i - (1 if i % 7 == 6 else 0)))
-
-    return {
-        "team_id": team_id,
-        "event_type_id": event_type_id,
-        "client_id": lambda i: client_ids[i % len(client_ids)] if i % 4 else None,
-        "title": lambda i: f"Assessment #{i}",
-        "starts_at": starts,
-        "ends_at": lambda i: starts(i) + timedelta(minutes=60),
-        "timezone": "Europe/Paris",
-        "status": lambda i: STATUSES[i % len(STATUSES)],
-        "notes": lambda i: "Left knee pain since January." if i % 3 == 0 else None,
-        "created_at": CREATED,
-        "updated_at": CREATED,
+def libpq_params(url: str) -> dict[str, Any]:
+    """psycopg connection arguments of a `postgresql+psycopg://` URL."""
+    parsed = make_url(url)
+    params = {
+        "host": parsed.host,
+        "port": parsed.port,
+        "user": parsed.username,
+        "password": parsed.password,
+        "dbname": parsed.database,
+        **parsed.query,
     }
+    return {k: v for k, v in params.items() if v is not None}
 
 
-def insert_events(
-    path: Path, team_id: int, event_type_id: int, client_ids: list[int], count: int
-) -> int:
-    """Bulk-insert `count` events; returns the first new id."""
-    from schedulingkit.impl.models import Base
+def driver_connection(url: str, autocommit: bool = False):
+    """A plain psycopg connection (COPY, VACUUM): SQLAlchemy adds nothing there."""
+    import psycopg
 
-    table = Base.metadata.tables["events"]
-    recipes = event_values(team_id, event_type_id, client_ids)
-    columns = [c for c in table.columns if not c.primary_key]
-    missing = [c.name for c in columns if c.name not in recipes and not c.nullable]
-    if missing:
-        raise RuntimeError(f"benchmarks/dataset.py: no generator for events.{', '.join(missing)}")
-    plans = [column_plan(c, recipes.get(c.name)) for c in columns]
-    names = ", ".join(f'"{c.name}"' for c in columns)
-    sql = f"INSERT INTO events ({names}) VALUES ({', '.join('?' * len(columns))})"
-    with sqlite3.connect(path) as connection:
-        connection.execute("PRAGMA synchronous=OFF")
-        first_id = (connection.execute("SELECT max(id) FROM events").fetchone()[0] or 0) + 1
-        for batch in _batches(count, BATCH_SIZE):
-            connection.executemany(sql, zip(*(plan(batch) for plan in plans), strict=True))
-    connection.close()
-    return first_id
+    return psycopg.connect(**libpq_params(url), autocommit=autocommit)
 
 
-def column_plan(column: Any, recipe: Recipe) -> Callable[[range], list]:
-    """The stored values of one column for a batch of row numbers.
-
-    Values go through the column type's own bind processor (UTCDateTime, JSON...), so they
-    are stored as the ORM stores them; constants are converted once, and datetimes use a
-    plain formatter once it is checked to give the processor's exact text.
-    """
-    from sqlalchemy.dialects import sqlite as sqlite_dialect
-
-    dialect = sqlite_dialect.dialect()
-    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
-
-    def store(value: Any) -> Any:
-        return processor(value) if processor and value is not None else value
-
-    if not callable(recipe):
-        stored = store(recipe)
-        return lambda batch: [stored] * len(batch)
-    sample = recipe(0)
-    if isinstance(sample, datetime) and store(sample) == _sqlite_text(sample):
-        return lambda batch: [_sqlite_text(recipe(i)) for i in batch]
-    return lambda batch: [store(recipe(i)) for i in batch]
+def vacuum(url: str, tables: tuple[str, ...] = ()) -> None:
+    """VACUUM (ANALYZE): planner statistics and the visibility map, as a settled database has
+    (autovacuum would get there, minutes later, in the middle of a run)."""
+    with driver_connection(url, autocommit=True) as connection:
+        connection.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
 
 
-def _sqlite_text(moment: datetime) -> str:
-    """A UTC instant as SQLAlchemy's SQLite DateTime stores it (whole seconds)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.000000")
+WRITTEN_TABLES = (
+    "clients",
+    "client_tags",
+    "invoices",
+    "invoice_items",
+    "invoice_item_taxes",
+    "invoice_sequences",
+)
 
 
-def _batches(count: int, size: int) -> Iterator[range]:
-    for start in range(0, count, size):
-        yield range(start, min(count, start + size))
+def remove_written_rows(dataset: Dataset) -> None:
+    """Delete the clients and invoices a run created (children go by cascade) and reset the
+    invoice sequence, so every measurement of a list sees the same rows and the same count."""
+    engine = create_engine(dataset.url)
+    sqlite = dataset.backend == "sqlite"
+    if sqlite:  # cascades need foreign keys on, as the server has them
+        event.listen(engine, "connect", lambda dbapi, _: dbapi.execute("PRAGMA foreign_keys=ON"))
+    try:
+        with engine.begin() as connection:
+            team = {"team": dataset.team_id}
+            connection.execute(
+                text("DELETE FROM invoices WHERE team_id = :team AND id > :last"),
+                {**team, "last": dataset.invoice_ids[1]},
+            )
+            connection.execute(
+                text("DELETE FROM clients WHERE team_id = :team AND id > :last"),
+                {**team, "last": dataset.client_ids[1]},
+            )
+            connection.execute(
+                text("UPDATE invoice_sequences SET last_value = :n WHERE team_id = :team"),
+                {**team, "n": fixtures.INVOICE_COUNT},
+            )
+    finally:
+        engine.dispose()
+    if not sqlite:
+        vacuum(dataset.url, WRITTEN_TABLES)
+
+
+Log = Callable[[str], None]

@@ -12,10 +12,13 @@ import shutil
 import subprocess
 import threading
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
+from .dataset import Dataset
 from .load import LoadSettings, Target, run_load
-from .servers import RunningServer
+from .servers import RunningServer, ServerSettings, start_server
+from .stores import Store
 
 FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>[^()]*)\)$")
 LAYERS = (  # first match wins; matched against the frame's file path
@@ -137,3 +140,24 @@ def profile_endpoint(
     return f"profile of {target.label} at {events:,} events ({raw}):\n" + summarize(
         read_stacks(raw)
     )
+
+
+def profile_size(
+    store: Store,
+    dataset: Dataset,
+    targets: list[Target],
+    settings: LoadSettings,
+    out_dir: Path,
+    log: Callable[[str], None],
+) -> None:
+    """py-spy the reference server (one worker) under each target's load: a separate,
+    unmeasured pass on its own copy of the data."""
+    copy = store.working_copy(dataset, "profiled")
+    server_settings = ServerSettings(1, "1000000000/minute", out_dir)
+    server = start_server("reference", copy.url, copy, server_settings)
+    try:
+        for target in targets:
+            log(profile_endpoint(server, target, settings, out_dir, copy.events))
+    finally:
+        server.stop()
+        store.discard(copy)

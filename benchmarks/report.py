@@ -1,76 +1,176 @@
-"""The benchmark's table and its verdict on the targets, as plain text."""
+"""The benchmark's table and its verdict on issue 9's targets, as plain text.
+
+Targets (PASS/MISS, reference server only; the bare app's value is shown for context):
+(a) at 2 ms RTT, each endpoint's throughput at 16 connections is >= 0.8 x its throughput at
+    16 connections with no delay (PostgreSQL: SQLite has no network);
+(b) every endpoint is >= 0.5 x the bare app's throughput, same backend, same run;
+(c) GET /events page-1 p50 latency at the largest size is <= 2 x at the smallest.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .cpu_cost import CpuCost
 from .load import Measurement
 
 PAGE_1 = "GET /events?page=1"
-THROUGHPUT_TARGET = 0.5  # reference >= 0.5 x bare on GET /events page 1
-GROWTH_TARGET = 2.0  # page-1 latency at the largest size <= 2 x at the smallest
+DELAY_TARGET = 0.8  # (a)
+BARE_TARGET = 0.5  # (b)
+GROWTH_TARGET = 2.0  # (c)
+TARGET_CONNECTIONS = 16  # (a) is judged at this concurrency
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One measured combination; `delay_ms` is None on SQLite (no network to delay)."""
+
+    backend: str
+    events: int
+    workers: int
+    delay_ms: float | None
+    connections: int
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class Side:
+    """One app's result in a cell: the load generator's numbers and, behind the proxy, the
+    database round trips per request."""
+
+    load: Measurement
+    round_trips: float | None = None
 
 
 @dataclass(frozen=True)
 class Pair:
-    reference: Measurement
-    bare: Measurement
+    reference: Side
+    bare: Side
 
     @property
     def ratio(self) -> float:
-        return self.reference.rps / self.bare.rps if self.bare.rps else 0.0
+        bare = self.bare.load.rps
+        return self.reference.load.rps / bare if bare else 0.0
 
 
-Results = Mapping[int, Mapping[str, Pair]]  # events -> endpoint label -> pair
+Results = Mapping[Cell, Pair]
+
+
+def mark(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def without_delay(results: Results, cell: Cell) -> Pair | None:
+    """The same cell with no delay: what (a) compares a delayed cell with."""
+    return results.get(replace(cell, delay_ms=0.0)) if cell.delay_ms else None
+
+
+def delay_ratio(results: Results, cell: Cell, side: str = "reference") -> float | None:
+    base = without_delay(results, cell)
+    if base is None:
+        return None
+    before = getattr(base, side).load.rps
+    return getattr(results[cell], side).load.rps / before if before else 0.0
+
+
+def _delay(cell: Cell) -> str:
+    return "-" if cell.delay_ms is None else f"{cell.delay_ms:g}ms"
+
+
+def _trips(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
 
 HEADER = (
-    f"{'events':>9}  {'endpoint':<22} {'ref req/s':>9} {'p50 ms':>7} {'p99 ms':>7}"
-    f"  {'bare req/s':>10} {'p50 ms':>7} {'p99 ms':>7}  {'ratio':>5}  {'failed':>9}"
+    f"{'events':>9} {'delay':>5} {'conn':>4} {'wrk':>3}  {'endpoint':<20}"
+    f" {'ref req/s':>9} {'p50':>7} {'p99':>7} {'RT':>4}"
+    f"  {'bare req/s':>10} {'p50':>7} {'p99':>7} {'RT':>4}"
+    f"  {'ref/bare':>8} {'(b)':>4}  {'ms/0ms':>6} {'(a)':>4}  {'failed':>7}"
 )
 
 
 def table(results: Results) -> str:
-    lines = [HEADER, "-" * len(HEADER)]
-    for events, pairs in results.items():
-        for label, pair in pairs.items():
-            ref, bare = pair.reference, pair.bare
+    """One block per backend; latency in ms, RT = database round trips per request."""
+    blocks = []
+    for backend in dict.fromkeys(cell.backend for cell in results):
+        lines = [f"[{backend}]", HEADER, "-" * len(HEADER)]
+        for cell, pair in results.items():
+            if cell.backend != backend:
+                continue
+            ref, bare = pair.reference.load, pair.bare.load
+            delayed = delay_ratio(results, cell)
+            if delayed is None:
+                a_value, a_mark = "-", "-"
+            else:
+                a_value = f"{delayed:.2f}"
+                judged = cell.connections == TARGET_CONNECTIONS
+                a_mark = mark(delayed >= DELAY_TARGET) if judged else "-"
             lines.append(
-                f"{events:>9,}  {label:<22} {ref.rps:>9.0f} {ref.p50_ms:>7.2f} {ref.p99_ms:>7.2f}"
-                f"  {bare.rps:>10.0f} {bare.p50_ms:>7.2f} {bare.p99_ms:>7.2f}  {pair.ratio:>5.2f}"
-                f"  {ref.failures:>4}/{bare.failures:<4}"
+                f"{cell.events:>9,} {_delay(cell):>5} {cell.connections:>4} {cell.workers:>3}"
+                f"  {cell.endpoint:<20}"
+                f" {ref.rps:>9.0f} {ref.p50_ms:>7.2f} {ref.p99_ms:>7.2f}"
+                f" {_trips(pair.reference.round_trips):>4}"
+                f"  {bare.rps:>10.0f} {bare.p50_ms:>7.2f} {bare.p99_ms:>7.2f}"
+                f" {_trips(pair.bare.round_trips):>4}"
+                f"  {pair.ratio:>8.2f} {mark(pair.ratio >= BARE_TARGET):>4}"
+                f"  {a_value:>6} {a_mark:>4}  {ref.failures:>3}/{bare.failures:<3}"
             )
-    return "\n".join(lines)
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def verdicts(results: Results) -> list[str]:
-    """One line per target: the measured value, the target, PASS or MISS."""
-    lines = []
-    for events, pairs in results.items():
-        if PAGE_1 in pairs:
-            ratio = pairs[PAGE_1].ratio
-            lines.append(
-                f"{_mark(ratio >= THROUGHPUT_TARGET)} {PAGE_1} at {events:,} events: reference"
-                f" = {ratio:.2f} x bare throughput (target >= {THROUGHPUT_TARGET})"
-            )
-    sizes = [n for n in results if PAGE_1 in results[n]]
-    if len(sizes) >= 2:
-        small, large = min(sizes), max(sizes)
-        for side in ("reference", "bare"):
-            before = getattr(results[small][PAGE_1], side)
-            after = getattr(results[large][PAGE_1], side)
-            growth = after.p50_ms / before.p50_ms if before.p50_ms else 0.0
-            growth99 = after.p99_ms / before.p99_ms if before.p99_ms else 0.0
-            lines.append(
-                f"{_mark(growth <= GROWTH_TARGET)} {PAGE_1} {side} p50 latency at {large:,}"
-                f" = {growth:.2f} x at {small:,} (p99 {growth99:.2f} x; target <= {GROWTH_TARGET})"
-            )
+    """A summary per target: every (a) and (c) comparison, (b) per backend and endpoint."""
+    lines = ["(a) 2 ms RTT vs no delay, 16 connections, reference (bare in brackets):"]
+    judged = [c for c in results if c.delay_ms and c.connections == TARGET_CONNECTIONS]
+    for cell in judged:
+        ratio, bare = delay_ratio(results, cell), delay_ratio(results, cell, "bare")
+        if ratio is None or bare is None:
+            continue
+        lines.append(
+            f"  {mark(ratio >= DELAY_TARGET)} {cell.backend} {cell.events:,} events,"
+            f" {cell.workers} worker(s), {cell.endpoint}: {ratio:.2f} x ({bare:.2f} x);"
+            f" target >= {DELAY_TARGET}"
+        )
+    if len(lines) == 1:
+        lines.append("  not measured (needs PostgreSQL with delays 0 and 1, 16 connections)")
+
+    lines.append(f"(b) reference >= {BARE_TARGET} x bare, per backend and endpoint over all cells:")
+    groups: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for cell, pair in results.items():
+        groups[(cell.backend, cell.endpoint)].append(pair.ratio)
+    for (backend, endpoint), ratios in groups.items():
+        passed = sum(r >= BARE_TARGET for r in ratios)
+        lines.append(
+            f"  {mark(passed == len(ratios))} {backend} {endpoint}: {passed}/{len(ratios)} cells"
+            f" pass; ratio {min(ratios):.2f}-{max(ratios):.2f}"
+        )
+
+    lines.append(f"(c) {PAGE_1} p50 at the largest size / at the smallest (bare in brackets):")
+    pages = [c for c in results if c.endpoint == PAGE_1]
+    sizes = sorted({c.events for c in pages})
+    if len(sizes) < 2:
+        lines.append("  not measured (needs two sizes)")
+        return lines
+    small, large = sizes[0], sizes[-1]
+    for cell in pages:
+        if cell.events != small or replace(cell, events=large) not in results:
+            continue
+        before, after = results[cell], results[replace(cell, events=large)]
+        growth = _growth(before.reference.load, after.reference.load)
+        bare = _growth(before.bare.load, after.bare.load)
+        lines.append(
+            f"  {mark(growth <= GROWTH_TARGET)} {cell.backend}, delay {_delay(cell)},"
+            f" {cell.connections} conn, {cell.workers} worker(s): {large:,} vs {small:,}"
+            f" events = {growth:.2f} x ({bare:.2f} x); target <= {GROWTH_TARGET}"
+        )
     return lines
 
 
-def _mark(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
+def _growth(before: Measurement, after: Measurement) -> float:
+    return after.p50_ms / before.p50_ms if before.p50_ms else 0.0
 
 
 def cpu_table(costs: Mapping[int, Mapping[str, CpuCost]]) -> str:
