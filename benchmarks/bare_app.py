@@ -122,6 +122,7 @@ class BareApi:
         self.invoice_page_sql = d.sql(d.invoice_page)
         self.sequence_sql = d.sql(sql.INVOICE_SEQUENCE)
         self.invoice_insert_sql = d.sql(sql.INVOICE_INSERT)
+        self.number_last_sql = d.sql(sql.INVOICE_NUMBER_LAST)
 
     async def authenticate(self, connection: Connection, request: Request, scope: str) -> Caller:
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
@@ -230,10 +231,14 @@ class BareApi:
             [found] = await connection.all(d.invoice_check(len(named)), params)
             invoice = self.price_invoice(body, caller, found)
             lines = invoice.pop("lines")
+            numbered_last = d.name == "postgresql"  # as the server numbers
             async with transaction(connection, d):
-                [(sequence,)] = await connection.all(self.sequence_sql, (caller.team_id, 1, 1))
-                invoice["sequence"] = sequence
-                invoice["number"] = f"{caller.invoice_prefix}{sequence:06d}"
+                if numbered_last:
+                    invoice["sequence"], invoice["number"] = 0, ""
+                else:
+                    [(sequence,)] = await connection.all(self.sequence_sql, (caller.team_id, 1, 1))
+                    invoice["sequence"] = sequence
+                    invoice["number"] = f"{caller.invoice_prefix}{sequence:06d}"
                 [row] = await connection.all(
                     self.invoice_insert_sql, self.invoice_values(invoice, caller.team_id)
                 )
@@ -262,6 +267,12 @@ class BareApi:
                         )
                     ]
                     await connection.all(d.sql(sql.invoice_item_taxes_insert(len(taxes))), values)
+                if numbered_last:
+                    numbering = (caller.team_id, 1, 1, caller.invoice_prefix, 6, "0")
+                    now = d.stored_time(invoice["created_at"])
+                    [row] = await connection.all(
+                        self.number_last_sql, (*numbering, now, row[0], caller.team_id)
+                    )
         data = self.invoice_dict(row, line_dicts(lines, item_ids))
         return JSONResponse({"data": data}, 201, headers=caller.headers)
 

@@ -89,6 +89,17 @@ INVOICE_SEQUENCE = (
     " ON CONFLICT (team_id) DO UPDATE SET last_value = (invoice_sequences.last_value + ?)"
     " RETURNING invoice_sequences.last_value"
 )
+# createInvoice on PostgreSQL: numbered last, the counter locked for this one statement
+INVOICE_NUMBER_LAST = (
+    "WITH next_number AS (INSERT INTO invoice_sequences (team_id, last_value) VALUES (?, ?)"
+    " ON CONFLICT (team_id) DO UPDATE SET last_value = (invoice_sequences.last_value + ?)"
+    " RETURNING invoice_sequences.last_value)"
+    " UPDATE invoices SET sequence=next_number.last_value, number=(? || lpad("
+    "CAST(next_number.last_value AS VARCHAR), greatest(?, length("
+    "CAST(next_number.last_value AS VARCHAR))), ?)), updated_at=? FROM next_number"
+    " WHERE invoices.id = ? AND invoices.team_id = ?"
+    f" RETURNING {_columns('invoices', INVOICE_COLUMNS)}"
+)
 # createInvoice: the invoice row, read back whole
 INVOICE_INSERT = (
     f"INSERT INTO invoices ({', '.join(INVOICE_INSERT_COLUMNS)})"

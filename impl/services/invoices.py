@@ -35,6 +35,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    func,
     insert,
     or_,
     select,
@@ -56,7 +57,7 @@ from ..domain.invoicing import (
 )
 from ..json_sql import json_array, json_object
 from ..listing import Listing, ListQuery
-from ..models.base import utcnow
+from ..models.base import UTCDateTime, utcnow
 from ..models.billing import Invoice, InvoiceItem, InvoiceItemTax, InvoiceSequence, Transaction
 from ..models.bookings import Event
 from ..models.resources import Client, Tax
@@ -189,25 +190,31 @@ async def create_invoice(db: TeamConnection, body: dict[str, Any]) -> dict[str, 
     rules.check()
     status = body.get("status", DRAFT)
     totals = invoice_totals(lines or [], discount, 0, status)
+    values = {
+        "version": 1,
+        "client_id": body["client_id"],
+        "event_id": body.get("event_id"),
+        "status": status,
+        "currency": body.get("currency", team.currency),
+        "issue_date": issue_date,
+        "due_date": due_date,
+        "discount": discount,
+        "notes": body.get("notes"),
+        "terms": body.get("terms"),
+        **{key: getattr(totals, key) for key in TOTALS},
+    }
     async with db.transaction():
-        sequence = await db.scalar(_next_sequence(db.dialect))
-        values = {
-            "version": 1,
-            "sequence": sequence,
-            "number": f"{team.invoice_prefix}{sequence:06d}",
-            "client_id": body["client_id"],
-            "event_id": body.get("event_id"),
-            "status": status,
-            "currency": body.get("currency", team.currency),
-            "issue_date": issue_date,
-            "due_date": due_date,
-            "discount": discount,
-            "notes": body.get("notes"),
-            "terms": body.get("terms"),
-            **{key: getattr(totals, key) for key in TOTALS},
-        }
-        row = await db.first(_INSERT, values)
-        items = await _insert_items(db, row.id, priced or [])
+        if db.dialect == "postgresql":
+            # numbered last: the team's counter stays locked for one statement, not four
+            row = await db.first(_INSERT, {**values, "sequence": 0, "number": ""})
+            items = await _insert_items(db, row.id, priced or [])
+            params = {"invoice_id": row.id, "prefix": team.invoice_prefix, "now": utcnow()}
+            row = await db.first(_NUMBER_LAST, params)
+        else:  # SQLite's writers hold the database's lock for the whole transaction anyway
+            sequence = await db.scalar(_next_sequence(db.dialect))
+            number = f"{team.invoice_prefix}{sequence:06d}"
+            row = await db.first(_INSERT, {**values, "sequence": sequence, "number": number})
+            items = await _insert_items(db, row.id, priced or [])
     return serialize(row, items)
 
 
@@ -302,6 +309,23 @@ def _next_sequence(dialect: str) -> Any:
 
 
 _SEQUENCE: dict[str, Any] = {}
+
+# PostgreSQL: the next number taken and set on the invoice in one statement, at the end of
+# its transaction (migration 0005: numbers are unique among numbered invoices, sequence > 0)
+_next_number = _next_sequence("postgresql").cte("next_number")
+_number_text = cast(_next_number.c.last_value, String)
+_NUMBER_LAST = (
+    update(Invoice)
+    .where(Invoice.id == bindparam("invoice_id"))
+    .values(
+        sequence=_next_number.c.last_value,
+        number=bindparam("prefix", type_=String)
+        + func.lpad(_number_text, func.greatest(6, func.length(_number_text)), "0"),
+        # given here: with an INSERT in its WITH, SQLAlchemy fills no `onupdate` default
+        updated_at=bindparam("now", type_=UTCDateTime()),
+    )
+    .returning(*COLUMNS)
+)
 
 # What an invoice's checks read, beside the invoice itself: whether the client and event it
 # names are the team's, the taxes its lines name (and the team's defaults), and how it was
