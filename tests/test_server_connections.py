@@ -47,3 +47,39 @@ def test_refused_tokens_release_their_connection(app, client):
     headers = {"Authorization": "Bearer 1|" + "a" * 48}
     assert client.get("/api/v1/events", headers=headers).status_code == 401
     assert pool.checkedout() == before
+
+
+def test_a_transaction_left_open_never_reaches_the_next_request(app, api):
+    """The pool resets nothing when a connection comes back (autocommit: only
+    `TeamConnection.transaction` opens one), so a request cut between BEGIN and COMMIT must
+    not hand its open transaction to the next: `release` drops that connection, and a clean
+    one goes back to the pool for the next checkout."""
+    import asyncio
+
+    from schedulingkit.impl.db import Database, TeamConnection
+
+    async def driver(connection):
+        return (await connection.get_raw_connection()).driver_connection
+
+    async def run() -> tuple[bool, bool]:
+        database = Database(app.database.url)
+        try:
+            async with database.team(api.team_id) as db:
+                defaults = db.team
+            clean = await database.connect()
+            reused = await driver(clean)
+            await database.release(clean)
+            cut = await database.connect()
+            kept_clean = await driver(cut) is reused  # the pool handed the clean one back
+            cut_driver = await driver(cut)
+            block = TeamConnection(database, cut, defaults).transaction()
+            await block.__aenter__()  # BEGIN, and then the request is cut: no end
+            await database.release(cut)
+            after = await database.connect()
+            dropped = await driver(after) is not cut_driver
+            await database.release(after)
+            return kept_clean, dropped
+        finally:
+            await database.aclose()
+
+    assert asyncio.run(run()) == (True, True)
