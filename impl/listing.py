@@ -69,8 +69,13 @@ class ListQuery:
         return int(self.args.get("per_page") or self.operation.per_page_default)
 
     def page_url(self, page: int) -> str:
-        items = [(k, v) for k, v in self.query_items if k != "page"]
-        return f"{self.path_url}?{urlencode([*items, ('page', str(page))])}"
+        """The URL of another page: the request's own query, its `page` last."""
+        return f"{self._link_prefix}page={page}"
+
+    @cached_property
+    def _link_prefix(self) -> str:
+        kept = urlencode([(k, v) for k, v in self.query_items if k != "page"])
+        return f"{self.path_url}?{kept}&" if kept else f"{self.path_url}?"
 
 
 class Listing:

@@ -20,9 +20,7 @@ from typing import TypeVar
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import FixedWindowRateLimiter
 from limits.errors import StorageError
-from limits.util import WindowStats
 
 from .errors import ServiceUnavailable
 
@@ -65,34 +63,48 @@ def storage_for(redis_url: str | None, timeout: float = REDIS_TIMEOUT) -> Storag
 
 
 class RateLimiter:
-    """`hit` counts a request; `peek` reads the window without counting (for 403s)."""
+    """`hit` counts a request; `peek` reads the window without counting (for 403s).
+
+    The window is `limits`' fixed window (`FixedWindowRateLimiter`: the key's counter is
+    incremented with the window's expiry, a request is allowed while the counter is within
+    the limit) on its storage, with the same keys; what is left comes from the count the
+    increment returns, so a request costs two storage calls (two Redis round trips), where
+    the strategy's `hit` and `get_window_stats` make three.
+    """
 
     def __init__(
         self, rate: str, redis_url: str | None = None, timeout: float = REDIS_TIMEOUT
     ) -> None:
         self.item: RateLimitItem = parse(rate)
-        self.strategy = FixedWindowRateLimiter(storage_for(redis_url, timeout))
-        self.timeout = timeout
+        self.storage = storage_for(redis_url, timeout)
+        self.timeout = timeout if redis_url else None  # memory cannot be late or down
 
     def _key(self, token_id: int) -> str:
-        return f"schedulingkit:token:{token_id}"
+        return self.item.key_for(f"schedulingkit:token:{token_id}")
 
     async def hit(self, token_id: int) -> Decision:
-        key = self._key(token_id)
+        key, item = self._key(token_id), self.item
 
-        async def count() -> tuple[bool, WindowStats]:
-            allowed = await self.strategy.hit(self.item, key)
-            return allowed, await self.strategy.get_window_stats(self.item, key)
+        async def count() -> tuple[int, float]:
+            counted = await self.storage.incr(key, item.get_expiry(), amount=1)
+            return counted, await self.storage.get_expiry(key)
 
-        allowed, stats = await self._in_time(count())
-        return Decision(allowed, self.item.amount, stats.remaining, stats.reset_time)
+        counted, reset = await self._in_time(count())
+        return Decision(counted <= item.amount, item.amount, max(0, item.amount - counted), reset)
 
     async def peek(self, token_id: int) -> Decision:
-        stats = await self._in_time(self.strategy.get_window_stats(self.item, self._key(token_id)))
-        return Decision(True, self.item.amount, stats.remaining, stats.reset_time)
+        key = self._key(token_id)
+
+        async def read() -> tuple[int, float]:
+            return await self.storage.get(key), await self.storage.get_expiry(key)
+
+        counted, reset = await self._in_time(read())
+        return Decision(True, self.item.amount, max(0, self.item.amount - counted), reset)
 
     async def _in_time(self, work: Awaitable[T]) -> T:
         """`work` within the deadline; a store that fails or is late is a 503."""
+        if self.timeout is None:
+            return await work
         try:
             async with asyncio.timeout(self.timeout):
                 return await work

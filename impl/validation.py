@@ -489,6 +489,8 @@ class QueryAndPathValidator(ParameterValidator):
         self._query = self.parameters.get("query", [])
         self._path = self.parameters.get("path", [])
         self._header = self.parameters.get("header", [])
+        for param in (*self._query, *self._path, *self._header):
+            _PARAMETERS[id(param)] = param  # held here for good: its id names it in the cache
 
     def validate(self, scope: Scope) -> None:
         errors: Errors = {}
@@ -522,8 +524,21 @@ def _check(errors: Errors, param: dict, value: t.Any) -> None:
         if param.get("required"):
             errors.setdefault(name, []).append(f"The {attribute(name)} field is required.")
         return
-    for messages in schema_errors(param.get("schema", {}), value, name).values():
+    for messages in _parameter_errors(id(param), type(value), value):
         errors.setdefault(name, []).extend(messages)
+
+
+# Parameter values repeat (page=1, per_page=15, status=confirmed): a value's verdict against
+# its parameter's schema is remembered, so jsonschema runs once per distinct value. Bounded,
+# as the values are the client's.
+_PARAMETERS: dict[int, dict] = {}
+
+
+@functools.lru_cache(maxsize=4096)
+def _parameter_errors(param_id: int, _kind: type, value: t.Any) -> tuple[list[str], ...]:
+    param = _PARAMETERS[param_id]
+    errors = schema_errors(param.get("schema", {}), value, param["name"])
+    return tuple(errors.values())
 
 
 VALIDATOR_MAP = {
