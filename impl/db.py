@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
+import orjson
 from sqlalchemy import (
     Engine,
     Executable,
@@ -59,6 +60,11 @@ TEAM_PARAM = "sk_team_id"  # the bound parameter TEAM_CRITERIA reads
 POOL_SIZE = 10
 POOL_OVERFLOW = 10
 DEFAULT_TIMEOUT = 0.75  # seconds; the server's own is `Settings.database_timeout`
+# JSON columns and the children `json_sql` aggregates, read and written with orjson
+JSON_CODEC: dict[str, Any] = {
+    "json_serializer": lambda value: orjson.dumps(value).decode(),
+    "json_deserializer": orjson.loads,
+}
 IN_TRANSACTION = "schedulingkit.in_transaction"  # on a connection's info: BEGIN without its end
 # SQLite is in the process: it cannot be down or far away, only locked by another writer
 # (or starved of CPU). Its deadline is how long a writer queues for the lock.
@@ -209,7 +215,11 @@ def make_async_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> AsyncEngine
     parsed = async_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(
-            parsed, isolation_level="AUTOCOMMIT", pool_timeout=timeout, pool_reset_on_return=None
+            parsed,
+            isolation_level="AUTOCOMMIT",
+            pool_timeout=timeout,
+            pool_reset_on_return=None,
+            **JSON_CODEC,
         )
         # a writer waits for SQLite's lock no longer than the deadline
         configure = functools.partial(_configure_sqlite, busy_ms=max(1, round(timeout * 1000)))
@@ -225,6 +235,7 @@ def make_async_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> AsyncEngine
         pool_timeout=timeout,
         pool_reset_on_return=None,
         pool_recycle=3600,
+        **JSON_CODEC,
         connect_args={"options": f"-c statement_timeout={statement_ms}"},
     )
 

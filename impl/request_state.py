@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .db import Database
 
 STATE_KEY = "schedulingkit.request"
+BODY_KEY = "schedulingkit.body"  # the request body as validated (`validation.BodyValidator`)
 
 
 class RequestState:

@@ -24,7 +24,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Receive, Scope
 
 from .errors import BadRequest, ValidationFailed
-from .request_state import query_params
+from .request_state import BODY_KEY, query_params
 
 Errors = dict[str, list[str]]
 
@@ -381,7 +381,10 @@ class BodyValidator(JSONRequestBodyValidator):
         raw = b"".join(chunks)
         body = self._parse_bytes(raw)
         self._validate(body, missing=self._required and not raw.strip())
-        receive, scope = self._insert_body(receive, body=body, scope=scope)
+        # the endpoint takes the body from here, parsed once, its defaults filled in; the
+        # bytes stay readable for any other reader
+        scope[BODY_KEY] = body
+        receive = _replay(raw)
         # Connexion read a body sent without Content-Type as JSON (the only media type the
         # operation consumes); say so, or the handler would get the raw bytes instead.
         headers = MutableHeaders(scope=scope)
@@ -401,6 +404,20 @@ class BodyValidator(JSONRequestBodyValidator):
         if errors:
             raise ValidationFailed(errors)
         fill_defaults(self._schema, body)
+
+
+def _replay(raw: bytes) -> Receive:
+    """A `receive` that gives `raw` as the whole body, once."""
+    sent = False
+
+    async def receive() -> dict[str, t.Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": raw, "more_body": False}
+
+    return receive
 
 
 def parse_json_body(raw: bytes, encoding: str = "utf-8") -> t.Any:
