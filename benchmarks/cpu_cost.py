@@ -79,8 +79,8 @@ def measure_cpu(
 ) -> dict[str, CpuCost]:
     """CPU ms per request of the reference server and the bare app, per target, each on its
     own copy of `dataset`."""
-    from schedulingkit.impl.app import create_app
     from schedulingkit.impl.settings import Settings
+    from schedulingkit.impl.web.app import create_app
 
     copies = [store.working_copy(dataset, f"cpu-{name}") for name in ("reference", "bare")]
     try:

@@ -65,7 +65,7 @@ def sqlite_url(path: Path) -> str:
 def fingerprint() -> str:
     """A short hash of the migration scripts and this generator: either changing makes the
     cached databases stale."""
-    from schedulingkit.impl.migrate import migrations_path
+    from schedulingkit.impl.data.migrate import migrations_path
 
     digest = hashlib.sha256()
     here = Path(__file__).resolve().parent
@@ -80,7 +80,7 @@ def fingerprint() -> str:
 
 def build_dataset(url: str, events: int) -> Dataset:
     """Migrate the empty database at `url`, then fill it (fixtures, events, invoices)."""
-    from schedulingkit.impl import migrate
+    from schedulingkit.impl.data import migrate
 
     if events < 1:
         raise ValueError("a dataset needs at least one event")

@@ -52,7 +52,7 @@ def event_values(team_id: int, event_type_id: int, client_ids: list[int]) -> dic
 
 def event_columns(recipes: dict[str, Recipe]) -> list:
     """The events table's non-key columns; refuses a NOT NULL column the recipe forgets."""
-    from schedulingkit.impl.models import Base
+    from schedulingkit.impl.data.models import Base
 
     table = Base.metadata.tables["events"]
     columns = [c for c in table.columns if not c.primary_key]

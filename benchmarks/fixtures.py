@@ -1,7 +1,7 @@
 """The rows of a benchmark database besides the events: a team and its token, an event type,
 taxes, clients with tags, and invoices with items and tax snapshots.
 
-Written with SQLAlchemy Core on the server's own tables (`schedulingkit.impl.models`), so
+Written with SQLAlchemy Core on the server's own tables (`schedulingkit.impl.data.models`), so
 values are stored exactly as the server stores them on either backend, without depending on
 the server's request path (which a rewrite may change). Amounts come from the server's own
 arithmetic (`domain.invoicing`), so every invoice reads back as the server would have
@@ -49,7 +49,7 @@ class Fixtures:
 
 
 def tables() -> dict[str, Table]:
-    from schedulingkit.impl.models import Base
+    from schedulingkit.impl.data.models import Base
 
     return dict(Base.metadata.tables)
 

@@ -23,14 +23,15 @@ from pathlib import Path
 from unittest import mock
 
 import httpx
-from schedulingkit.impl import app as app_module
-from schedulingkit.impl import middleware, migrate
-from schedulingkit.impl.app import create_app
-from schedulingkit.impl.db import Database
-from schedulingkit.impl.seed import seed
+from schedulingkit.impl.data import migrate
+from schedulingkit.impl.data.db import Database
+from schedulingkit.impl.data.tokens import create_token
+from schedulingkit.impl.services.seed import seed
 from schedulingkit.impl.services.team import create_team
 from schedulingkit.impl.settings import Settings
-from schedulingkit.impl.tokens import create_token
+from schedulingkit.impl.web import app as app_module
+from schedulingkit.impl.web import middleware
+from schedulingkit.impl.web.app import create_app
 
 RATE_LIMIT = "1000000000/minute"
 TARGETS = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from connexion import AsyncApp
 
-from .app import create_app
 from .settings import Settings
+from .web.app import create_app
 
 
 def create() -> AsyncApp:

@@ -15,7 +15,7 @@ def _settings() -> Settings:
 
 
 def _database():
-    from .db import Database
+    from .data.db import Database
 
     return Database(_settings().database_url)
 
@@ -28,7 +28,7 @@ def _fail_on_errors(func):
     def wrapper(*args, **kwargs):
         from sqlalchemy.exc import SQLAlchemyError
 
-        from .errors import ApiError
+        from .domain.errors import ApiError
         from .startup import StartupError, mask_url
 
         try:
@@ -53,8 +53,8 @@ def _run_server(host: str, port: int, workers: int) -> None:
 
     import uvicorn
 
-    from .public_url import default_for_listen_address
-    from .serving import uvicorn_options
+    from .web.public_url import default_for_listen_address
+    from .web.serving import uvicorn_options
 
     # links are built from the public URL, which defaults to the listen address (the
     # workers read it from the environment, as every other setting)
@@ -85,7 +85,7 @@ def _migrate(url: str, revision: str = "head") -> None:
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from . import migrate
+    from .data import migrate
     from .startup import StartupError, mask_url
 
     try:
@@ -159,7 +159,7 @@ def db_upgrade(revision: str) -> None:
     The database is SCHEDULINGKIT_DATABASE_URL (default: a SQLite file in
     ~/.local/share/schedulingkit).
     """
-    from . import migrate
+    from .data import migrate
     from .startup import check_database, mask_url
 
     url = _settings().database_url
@@ -202,7 +202,7 @@ def team_list() -> None:
     """List the teams, with their number of active tokens."""
     from sqlalchemy import func, select
 
-    from .models.platform import ApiToken, Team
+    from .data.models.platform import ApiToken, Team
 
     with _database().system_session() as session:
         active = dict(
@@ -223,8 +223,8 @@ def team_list() -> None:
 
 def known_scopes() -> list[str]:
     """`*` and every scope an operation of the document needs, sorted."""
+    from .data.tokens import WILDCARD
     from .document import load_document
-    from .tokens import WILDCARD
 
     needed = {scope for op in load_document().operations.values() for scope in op.scopes}
     return [WILDCARD, *sorted(needed)]
@@ -232,8 +232,8 @@ def known_scopes() -> list[str]:
 
 def scope_uses() -> dict[str, str]:
     """Each known scope and what it allows, e.g. `POST, PUT, DELETE /clients`."""
+    from .data.tokens import WILDCARD
     from .document import load_document
-    from .tokens import WILDCARD
 
     methods: dict[str, set[str]] = {}
     paths: dict[str, set[str]] = {}
@@ -289,7 +289,7 @@ def token() -> None:
 @_fail_on_errors
 def token_create(team_id: int, name: str, scopes: str | None) -> None:
     """Create a token; the plaintext is the last line printed, and never shown again."""
-    from .tokens import create_token
+    from .data.tokens import create_token
 
     parsed = _parse_scopes(scopes)
     with _database().system_session() as session:
@@ -303,8 +303,8 @@ def token_create(team_id: int, name: str, scopes: str | None) -> None:
 @_fail_on_errors
 def token_list(team_id: int) -> None:
     """List a team's tokens (never their secrets)."""
-    from .models.platform import Team
-    from .tokens import list_tokens
+    from .data.models.platform import Team
+    from .data.tokens import list_tokens
 
     with _database().system_session() as session:
         if session.get(Team, team_id) is None:
@@ -325,7 +325,7 @@ def token_list(team_id: int) -> None:
 @_fail_on_errors
 def token_revoke(token_id: int) -> None:
     """Revoke a token; requests with it are refused from now on."""
-    from .tokens import revoke_token
+    from .data.tokens import revoke_token
 
     with _database().system_session() as session:
         revoked = revoke_token(session, token_id)
@@ -342,7 +342,7 @@ def seed(team_id: int) -> None:
 
 
 def _seed(team_id: int) -> dict[str, int]:
-    from .seed import seed
+    from .services.seed import seed
 
     return seed(_settings().database_url, team_id).counts()
 

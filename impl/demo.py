@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .db import Database
+from .data.db import Database
 from .startup import mask_url, sqlite_path
 
 STATE_FILE = "demo.json"
@@ -67,7 +67,7 @@ def _save(state_path: Path, state: dict[str, dict]) -> None:
 
 def _token_is_valid(database: Database, team_id: int, plaintext: str) -> bool:
     """Whether `plaintext` is an unrevoked token of `team_id` in this database."""
-    from .tokens import TOKEN_PATTERN, hash_secret, list_tokens
+    from .data.tokens import TOKEN_PATTERN, hash_secret, list_tokens
 
     match = TOKEN_PATTERN.match(plaintext)
     if match is None:
@@ -81,7 +81,7 @@ def _token_is_valid(database: Database, team_id: int, plaintext: str) -> bool:
 
 
 def _team_exists(database: Database, team_id: int) -> bool:
-    from .models.platform import Team
+    from .data.models.platform import Team
 
     with database.system_session() as session:
         team = session.get(Team, team_id)
@@ -89,7 +89,7 @@ def _team_exists(database: Database, team_id: int) -> bool:
 
 
 def _new_token(database: Database, team_id: int) -> str:
-    from .tokens import create_token
+    from .data.tokens import create_token
 
     with database.system_session() as session:
         return create_token(session, team_id, TOKEN_NAME).plaintext

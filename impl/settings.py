@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .public_url import checked_public_url
+from .web.public_url import checked_public_url
 
 DEFAULT_RATE_LIMIT = "60/minute"
 DATABASE_FILE = "schedulingkit.sqlite3"

@@ -25,12 +25,12 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
-from schedulingkit.impl import migrate
-from schedulingkit.impl.app import create_app
-from schedulingkit.impl.db import Database, TeamConnection
+from schedulingkit.impl.data import migrate
+from schedulingkit.impl.data.db import Database, TeamConnection
+from schedulingkit.impl.data.tokens import create_token
 from schedulingkit.impl.services.team import create_team
 from schedulingkit.impl.settings import Settings
-from schedulingkit.impl.tokens import create_token
+from schedulingkit.impl.web.app import create_app
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 

@@ -33,10 +33,10 @@ import httpx
 import pytest
 from conftest import REDIS_ENV, require_env
 from live_server import free_port, serving
-from schedulingkit.impl.db import Database
+from schedulingkit.impl.data.db import Database
+from schedulingkit.impl.data.tokens import create_token, revoke_token
 from schedulingkit.impl.document import load_document
 from schedulingkit.impl.services.team import create_team
-from schedulingkit.impl.tokens import create_token, revoke_token
 from sqlalchemy import text
 
 HOST = "127.0.0.1"

@@ -18,8 +18,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `benchmarks` is not installed
 
 from conftest import POSTGRES_ENV, require_env
-from schedulingkit.impl.app import create_app
 from schedulingkit.impl.settings import Settings
+from schedulingkit.impl.web.app import create_app
 from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 

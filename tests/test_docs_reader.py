@@ -219,8 +219,8 @@ def test_authentication_gives_the_token_command_and_it_works(pages, tmp_path):
     assert re.fullmatch(r"\d+\|[A-Za-z0-9]{48}", token)
     listed = run(*shlex.split("token list --team 1"))
     assert "CRM Integration" in listed and "clients:read,clients:write" in listed
-    from schedulingkit.impl.app import create_app
     from schedulingkit.impl.settings import Settings
+    from schedulingkit.impl.web.app import create_app
 
     app = create_app(Settings(database_url=env["SCHEDULINGKIT_DATABASE_URL"]))
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}

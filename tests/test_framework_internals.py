@@ -25,8 +25,8 @@ from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware
 from connexion.operations import AbstractOperation, OpenAPIOperation
 from connexion.security import AbstractSecurityHandler
 from connexion.utils import TYPE_MAP
-from schedulingkit.impl.endpoint import EndpointApp, EndpointASGIApp
-from schedulingkit.impl.security import CONTEXT_KEY
+from schedulingkit.impl.web.endpoint import EndpointApp, EndpointASGIApp
+from schedulingkit.impl.web.security import CONTEXT_KEY
 
 
 def parameters(function) -> list[str]:
@@ -138,7 +138,7 @@ def test_starlettes_route_path_helper():
 def test_the_scope_extensions_the_guard_and_the_endpoint_read(app, api, monkeypatch):
     """`security._operation_id` reads `extensions.connexion_routing.operation_id`;
     `endpoint.Endpoint` reads the guard's token info at `extensions.connexion_context`."""
-    from schedulingkit.impl import endpoint
+    from schedulingkit.impl.web import endpoint
 
     seen: dict = {}
     arguments = endpoint.Endpoint.arguments
@@ -218,6 +218,6 @@ def test_the_one_hop_sqlite_driver_answers_as_aiosqlite_does(tmp_path):
             await engine.dispose()
         return seen
 
-    from schedulingkit.impl import sqlite_driver
+    from schedulingkit.impl.data import sqlite_driver
 
     assert asyncio.run(run(sqlite_driver.DRIVER)) == asyncio.run(run("aiosqlite"))

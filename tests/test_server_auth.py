@@ -7,9 +7,9 @@ import re
 import zlib
 
 import pytest
+from schedulingkit.impl.data.models.platform import ApiToken
+from schedulingkit.impl.data.tokens import revoke_token
 from schedulingkit.impl.document import load_document
-from schedulingkit.impl.models.platform import ApiToken
-from schedulingkit.impl.tokens import revoke_token
 from sqlalchemy import select
 
 DOCUMENT = load_document()

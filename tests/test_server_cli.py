@@ -12,7 +12,7 @@ import time
 import httpx
 import pytest
 from click.testing import CliRunner
-from schedulingkit.impl import migrate
+from schedulingkit.impl.data import migrate
 
 from schedulingkit.cli import cli
 

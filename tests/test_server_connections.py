@@ -56,7 +56,7 @@ def test_a_transaction_left_open_never_reaches_the_next_request(app, api):
     one goes back to the pool for the next checkout."""
     import asyncio
 
-    from schedulingkit.impl.db import Database, TeamConnection
+    from schedulingkit.impl.data.db import Database, TeamConnection
 
     async def driver(connection):
         return (await connection.get_raw_connection()).driver_connection

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from conftest import POSTGRES_ENV, REDIS_ENV, require_env
 from live_server import uvicorn_server
-from schedulingkit.impl.db import Database
+from schedulingkit.impl.data.db import Database
+from schedulingkit.impl.data.tokens import create_token
 from schedulingkit.impl.services.team import create_team
-from schedulingkit.impl.tokens import create_token
 from sqlalchemy.engine import make_url
 from tcp_proxy import ProxyThread, running_proxy
 

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 import yaml
-from schedulingkit.impl import migrate
-from schedulingkit.impl.app import create_app
+from schedulingkit.impl.data import migrate
+from schedulingkit.impl.data.tokens import create_token
 from schedulingkit.impl.services.team import create_team
 from schedulingkit.impl.settings import Settings
-from schedulingkit.impl.tokens import create_token
+from schedulingkit.impl.web.app import create_app
 from schedulingkit.openapi import document_path
 from sqlalchemy import create_engine, text
 

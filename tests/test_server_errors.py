@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from schedulingkit.impl.app import create_app
 from schedulingkit.impl.settings import Settings
+from schedulingkit.impl.web.app import create_app
 from sqlalchemy import text
 
 
@@ -186,9 +186,9 @@ def test_body_must_be_an_object(client, team, auth):
 
 
 def test_server_error_is_500_without_details(tmp_path):
-    from schedulingkit.impl import migrate
+    from schedulingkit.impl.data import migrate
+    from schedulingkit.impl.data.tokens import create_token
     from schedulingkit.impl.services.team import create_team
-    from schedulingkit.impl.tokens import create_token
 
     url = f"sqlite:///{tmp_path / 'broken.sqlite3'}"
     migrate.upgrade(url)

@@ -3,7 +3,7 @@ it must stay exactly what COUNT(*) would say, per team, through every way rows c
 
 from __future__ import annotations
 
-from schedulingkit.impl.models.bookings import Event, team_event_counts
+from schedulingkit.impl.data.models.bookings import Event, team_event_counts
 from sqlalchemy import func, select, text
 
 

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 from bookings_helpers import all_pages, assert_filter_keeps_exactly, filter_values, keeps, sort_key
+from schedulingkit.impl.data.models.bookings import Event
 from schedulingkit.impl.document import load_document
-from schedulingkit.impl.models.bookings import Event
 from sqlalchemy import select
 
 DOCUMENT = load_document()

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from bookings_helpers import all_pages, assert_filter_keeps_exactly, filter_values, sort_key
+from schedulingkit.impl.data.models.billing import Invoice, InvoiceItem
 from schedulingkit.impl.document import load_document
-from schedulingkit.impl.models.billing import Invoice, InvoiceItem
 from sqlalchemy import func, select
 
 LIST_INVOICES = load_document().operations["listInvoices"]

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from schedulingkit.impl.db import Database, TeamConnection
-from schedulingkit.impl.errors import ValidationFailed
-from schedulingkit.impl.models.billing import Invoice, InvoiceSequence, Transaction
+from schedulingkit.impl.data.db import Database, TeamConnection
+from schedulingkit.impl.data.models.billing import Invoice, InvoiceSequence, Transaction
+from schedulingkit.impl.domain.errors import ValidationFailed
 from schedulingkit.impl.services import invoices
 from sqlalchemy import func, select
 

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import pytest
-from schedulingkit.impl.app import create_app
+from schedulingkit.impl.data.models.billing import Invoice, Transaction
 from schedulingkit.impl.domain.invoicing import STATUSES, TRANSITIONS
-from schedulingkit.impl.models.billing import Invoice, Transaction
 from schedulingkit.impl.services import transactions as transactions_service
 from schedulingkit.impl.settings import Settings
+from schedulingkit.impl.web.app import create_app
 from sqlalchemy import select
 
 

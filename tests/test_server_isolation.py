@@ -4,11 +4,11 @@ and the one scoping rule in `db.py` refuses statements that could cross teams.""
 from __future__ import annotations
 
 import pytest
-from schedulingkit.impl.db import TEAM_PARAM, ScopingError
-from schedulingkit.impl.json_sql import json_array
-from schedulingkit.impl.models.bookings import team_event_counts
-from schedulingkit.impl.models.platform import Team
-from schedulingkit.impl.models.resources import Client, EventType, Tax
+from schedulingkit.impl.data.db import TEAM_PARAM, ScopingError
+from schedulingkit.impl.data.json_sql import json_array
+from schedulingkit.impl.data.models.bookings import team_event_counts
+from schedulingkit.impl.data.models.platform import Team
+from schedulingkit.impl.data.models.resources import Client, EventType, Tax
 from sqlalchemy import bindparam, delete, func, insert, select, true, update
 
 CREATE = {

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 from conftest import TEST_RATE_LIMIT, Api
-from schedulingkit.impl.app import create_app
 from schedulingkit.impl.settings import Settings
-from schedulingkit.impl.validation import MAX_JSON_DEPTH, schema_errors
+from schedulingkit.impl.web.app import create_app
+from schedulingkit.impl.web.validation import MAX_JSON_DEPTH, schema_errors
 
 
 def nested(depth: int) -> str:

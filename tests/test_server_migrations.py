@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
-from schedulingkit.impl import migrate
+from schedulingkit.impl.data import migrate
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 

@@ -12,11 +12,11 @@ import httpx
 import pytest
 import redis
 from conftest import REDIS_ENV, require_env
-from schedulingkit.impl.app import create_app
-from schedulingkit.impl.db import Database
+from schedulingkit.impl.data.db import Database
+from schedulingkit.impl.data.tokens import create_token
 from schedulingkit.impl.services.team import create_team
 from schedulingkit.impl.settings import Settings
-from schedulingkit.impl.tokens import create_token
+from schedulingkit.impl.web.app import create_app
 
 
 @pytest.fixture

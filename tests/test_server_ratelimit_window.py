@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 from conftest import REDIS_ENV, require_env
-from schedulingkit.impl.ratelimit import Decision, RateLimiter
+from schedulingkit.impl.web.ratelimit import Decision, RateLimiter
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 import pytest
 from conftest import TEST_RATE_LIMIT, Api
-from schedulingkit.impl.app import create_app
 from schedulingkit.impl.document import load_document
 from schedulingkit.impl.settings import Settings
+from schedulingkit.impl.web.app import create_app
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from tcp_proxy import ProxyThread, running_proxy
@@ -296,8 +296,8 @@ def _no_automatic_prepare(dbapi_connection, _record) -> None:
 def make_team_module(app):
     import secrets
 
+    from schedulingkit.impl.data.tokens import create_token
     from schedulingkit.impl.services.team import create_team
-    from schedulingkit.impl.tokens import create_token
 
     def make() -> tuple[int, str]:
         with app.database.system_session() as session:

@@ -38,13 +38,13 @@ from typing import Any
 
 import pytest
 import schemathesis
-from schedulingkit.impl import migrate
-from schedulingkit.impl.app import create_app
+from schedulingkit.impl.data import migrate
+from schedulingkit.impl.data.tokens import create_token
 from schedulingkit.impl.document import load_document
-from schedulingkit.impl.seed import seed
+from schedulingkit.impl.services.seed import seed
 from schedulingkit.impl.services.team import create_team
 from schedulingkit.impl.settings import Settings
-from schedulingkit.impl.tokens import create_token
+from schedulingkit.impl.web.app import create_app
 from schedulingkit.openapi import document_path
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schedulingkit.impl.seed import seed_team
+from schedulingkit.impl.services.seed import seed_team
 
 
 def test_seed_fills_all_nine_resources(as_team, make_api):

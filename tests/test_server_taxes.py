@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from schedulingkit.impl.models.resources import Tax
+from schedulingkit.impl.data.models.resources import Tax
 from sqlalchemy import select
 
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 from bookings_helpers import all_pages, assert_filter_keeps_exactly, filter_values, sort_key
+from schedulingkit.impl.data.models.billing import Transaction
 from schedulingkit.impl.document import load_document
-from schedulingkit.impl.models.billing import Transaction
 from sqlalchemy import select, update
 
 LIST_TRANSACTIONS = load_document().operations["listTransactions"]

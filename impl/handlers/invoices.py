@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..context import RequestContext
-from ..listing import ListQuery
+from ..data.listing import ListQuery
 from ..services import invoices as service
+from .context import RequestContext
 
 
 async def list_invoices(ctx: RequestContext, query: ListQuery) -> dict:

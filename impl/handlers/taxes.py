@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from connexion import NoContent
 
-from ..context import RequestContext
-from ..listing import ListQuery
+from ..data.listing import ListQuery
 from ..services import taxes as service
+from .context import RequestContext
 
 
 async def list_taxes(ctx: RequestContext, query: ListQuery) -> dict:

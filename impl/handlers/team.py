@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..context import RequestContext
 from ..services import team as service
+from .context import RequestContext
 
 
 async def get_team(ctx: RequestContext) -> dict:

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select
 
-from ..db import TeamConnection
-from ..json_sql import json_array
-from ..listing import Contains, Listing, ListQuery
-from ..models.base import utcnow
-from ..models.resources import Client, ClientTag
+from ..data.db import TeamConnection
+from ..data.json_sql import json_array
+from ..data.listing import Contains, Listing, ListQuery
+from ..data.models.base import utcnow
+from ..data.models.resources import Client, ClientTag
 from .common import Rows, Rules, present, row_serializer, wire_columns
 
 WRITABLE = ("name", "email", "phone", "timezone", "notes", "tags", "address")

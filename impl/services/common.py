@@ -19,9 +19,9 @@ from sqlalchemy import Row, Select, bindparam, delete, insert, select, type_coer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..db import TeamConnection
-from ..errors import NotFound, ValidationFailed
-from ..models.base import UTCDateTime, WireTimestamp
+from ..data.db import TeamConnection
+from ..data.models.base import UTCDateTime, WireTimestamp
+from ..domain.errors import NotFound, ValidationFailed
 
 TIMESTAMPS = ("created_at", "updated_at")
 

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import aliased
 
-from ..db import TeamConnection
-from ..listing import Listing, ListQuery
-from ..models.resources import EventType
+from ..data.db import TeamConnection
+from ..data.listing import Listing, ListQuery
+from ..data.models.resources import EventType
 from .common import (
     Rows,
     Rules,

@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..db import TEAM_PARAM, TeamConnection
+from ..data.db import TEAM_PARAM, TeamConnection
+from ..data.listing import Listing, ListQuery, bound_value, envelope
+from ..data.models.bookings import Event, team_event_counts
+from ..data.models.resources import Client, EventType, Location
+from ..domain.errors import BadRequest
 from ..domain.recurrence import OccurrenceSeries, Recurrence, recurrence_errors
-from ..errors import BadRequest
-from ..listing import Listing, ListQuery, bound_value, envelope
-from ..models.bookings import Event, team_event_counts
-from ..models.resources import Client, EventType, Location
 from .common import Rules, found, iso, present, violation_is_422, wire_columns
 
 CANCELLED = "cancelled"

@@ -45,7 +45,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..db import TEAM_PARAM, TeamConnection
+from ..data.db import TEAM_PARAM, TeamConnection
+from ..data.json_sql import json_array, json_object
+from ..data.listing import Listing, ListQuery
+from ..data.models.base import UTCDateTime, utcnow
+from ..data.models.billing import Invoice, InvoiceItem, InvoiceItemTax, InvoiceSequence, Transaction
+from ..data.models.bookings import Event
+from ..data.models.resources import Client, Tax
 from ..domain.invoicing import (
     AppliedTax,
     LineTotals,
@@ -55,12 +61,6 @@ from ..domain.invoicing import (
     line_totals,
     plan_status_change,
 )
-from ..json_sql import json_array, json_object
-from ..listing import Listing, ListQuery
-from ..models.base import UTCDateTime, utcnow
-from ..models.billing import Invoice, InvoiceItem, InvoiceItemTax, InvoiceSequence, Transaction
-from ..models.bookings import Event
-from ..models.resources import Client, Tax
 from . import transactions
 from .common import Rules, found, row_serializer, wire_columns
 from .taxes import format_rate

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..db import TeamConnection
-from ..listing import Listing, ListQuery
-from ..models.resources import Location
+from ..data.db import TeamConnection
+from ..data.listing import Listing, ListQuery
+from ..data.models.resources import Location
 from .common import Rows, Rules, present, row_serializer, wire_columns
 
 WRITABLE = ("name", "kind", "address", "phone", "url", "timezone", "is_active")

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..db import TeamConnection
-from ..listing import Listing, ListQuery
-from ..models.resources import Tax
+from ..data.db import TeamConnection
+from ..data.listing import Listing, ListQuery
+from ..data.models.resources import Tax
 from .common import Rows, present, row_serializer, wire_columns
 
 WRITABLE = ("name", "rate", "inclusive", "is_default", "is_active")

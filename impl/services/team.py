@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, aliased
 
-from ..db import TEAM_PARAM, TeamConnection
-from ..errors import NotFound
-from ..models.platform import Team
+from ..data.db import TEAM_PARAM, TeamConnection
+from ..data.models.platform import Team
+from ..domain.errors import NotFound
 from .common import Rules, changes, present, row_serializer, violation_is_422, wire_columns
 
 FIELDS = ("name", "slug", "timezone", "currency", "invoice_prefix")

@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from ..db import TeamConnection
+from ..data.db import TeamConnection
+from ..data.listing import Listing, ListQuery
+from ..data.models.base import utcnow
+from ..data.models.billing import Transaction
 from ..domain.invoicing import Movement
-from ..listing import Listing, ListQuery
-from ..models.base import utcnow
-from ..models.billing import Transaction
 from .common import Rows, row_serializer, wire_columns
 
 SUCCEEDED = "succeeded"

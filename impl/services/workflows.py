@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from ..db import TeamConnection
-from ..listing import Listing, ListQuery
-from ..models.resources import EventType, Workflow
+from ..data.db import TeamConnection
+from ..data.listing import Listing, ListQuery
+from ..data.models.resources import EventType, Workflow
 from .common import Rows, Rules, present, row_serializer, violation_is_422, wire_columns
 
 TIMED_TRIGGERS = ("before_event", "after_event")

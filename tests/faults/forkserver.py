@@ -37,7 +37,7 @@ def serve_in_child(request: dict) -> None:
         listener.bind(("127.0.0.1", 0))
         _write_atomically(request["port_file"], str(listener.getsockname()[1]))
         import uvicorn
-        from schedulingkit.impl.serving import uvicorn_options
+        from schedulingkit.impl.web.serving import uvicorn_options
 
         config = uvicorn.Config(
             "tests.faults.serve:app", factory=True, log_level="warning", **uvicorn_options()

@@ -56,11 +56,11 @@ class Credentials:
 def prepare_database(path: Path) -> Credentials:
     """Migrate a new SQLite file at `path`, create the two teams of a run with their demo
     data (so lists have several pages) and the tokens."""
-    from schedulingkit.impl import migrate
-    from schedulingkit.impl.db import Database
-    from schedulingkit.impl.seed import seed
+    from schedulingkit.impl.data import migrate
+    from schedulingkit.impl.data.db import Database
+    from schedulingkit.impl.data.tokens import create_token
+    from schedulingkit.impl.services.seed import seed
     from schedulingkit.impl.services.team import create_team
-    from schedulingkit.impl.tokens import create_token
 
     url = sqlite_url(path)
     migrate.upgrade(url)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 
-from schedulingkit.impl.app import create_app
 from schedulingkit.impl.settings import Settings
+from schedulingkit.impl.web.app import create_app
 from starlette.types import ASGIApp
 
 from .catalogue import fault_named

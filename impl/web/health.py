@@ -13,8 +13,8 @@ import json
 from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .db import Database
-from .errors import ServiceUnavailable
+from ..data.db import Database
+from ..domain.errors import ServiceUnavailable
 
 PATH = "/up"
 _PROBE = text("SELECT 1")

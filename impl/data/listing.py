@@ -31,9 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
+from ..document import Filter, Operation
+from ..domain.errors import BadRequest
 from .db import TeamConnection, unicode_lower
-from .document import Filter, Operation
-from .errors import BadRequest
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from jsonschema import Draft4Validator, FormatChecker, ValidationError, validato
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Receive, Scope
 
-from .errors import BadRequest, ValidationFailed
+from ..domain.errors import BadRequest, ValidationFailed
 from .request_state import BODY_KEY, query_params
 
 Errors = dict[str, list[str]]
@@ -280,7 +280,7 @@ def read_only_fields() -> dict[frozenset[str], frozenset[str]]:
     """The read-only fields of the resource each request body writes, keyed by the body's
     field names (what a validator sees of its schema once references are resolved), so
     that `id` in a body is answered "read-only" and `nickname` "unknown"."""
-    from .document import load_document
+    from ..document import load_document
 
     schemas = load_document().raw.get("components", {}).get("schemas", {})
     found: dict[frozenset[str], frozenset[str]] = {}

@@ -15,18 +15,18 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 
+from ..data.db import Database
+from ..document import Document, load_document
+from ..domain.errors import ApiError, BadRequest, ServiceUnavailable
+from ..settings import Settings
 from .bodylimit import BodyLimitMiddleware
-from .db import Database
-from .document import Document, load_document
 from .endpoint import EndpointApp, json_bytes
-from .errors import ApiError, BadRequest, ServiceUnavailable
 from .hardening import HardeningMiddleware
 from .health import HealthRoute
 from .middleware import SWAGGER_UI_PATH, middleware_stack, served_paths
 from .ratelimit import RateLimiter
 from .request_state import RequestStateMiddleware
 from .security import TokenGuard, security_map
-from .settings import Settings
 from .validation import VALIDATOR_MAP, path_parameter_errors
 
 logger = logging.getLogger(__name__)

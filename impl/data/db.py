@@ -51,8 +51,8 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import String
 
+from ..domain.errors import ServiceUnavailable
 from . import sqlite_driver
-from .errors import ServiceUnavailable
 from .models import Base, TeamScoped
 from .models.platform import Team
 

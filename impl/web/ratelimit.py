@@ -22,7 +22,7 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.errors import StorageError
 
-from .errors import ServiceUnavailable
+from ..domain.errors import ServiceUnavailable
 
 REDIS_TIMEOUT = 0.5  # seconds, for connecting and for every command
 T = TypeVar("T")

@@ -29,9 +29,9 @@ from connexion.utils import TYPE_MAP
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
-from .document import Operation as SpecOperation
-from .document import load_document
-from .listing import ListQuery
+from ..data.listing import ListQuery
+from ..document import Operation as SpecOperation
+from ..document import load_document
 from .public_url import created_location, request_url
 from .request_state import BODY_KEY, query_params
 from .security import CONTEXT_KEY

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 
 def migrations_path() -> Path:
-    return Path(str(files("schedulingkit.impl") / "migrations"))
+    return Path(str(files("schedulingkit.impl.data") / "migrations"))
 
 
 def alembic_config(url: str) -> Config:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..domain.errors import ApiError
 from .endpoint import json_bytes
-from .errors import ApiError
 
 
 class BodyTooLarge(ApiError):

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from connexion.lifecycle import ConnexionRequest
 from connexion.security import AbstractSecurityHandler
 
-from .context import RequestContext
-from .db import Database, TeamConnection
-from .document import Document, Operation
-from .errors import Forbidden, TooManyAttempts, Unauthenticated
+from ..data.db import Database, TeamConnection
+from ..data.tokens import Principal, authenticate
+from ..document import Document, Operation
+from ..domain.errors import Forbidden, TooManyAttempts, Unauthenticated
+from ..handlers.context import RequestContext
 from .ratelimit import RateLimiter
 from .request_state import request_state
-from .tokens import Principal, authenticate
 
 CONTEXT_KEY = "context"  # where the token info Connexion keeps carries the RequestContext
 

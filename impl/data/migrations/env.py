@@ -1,10 +1,10 @@
 """Alembic environment: the URL comes from the caller (`migrate.upgrade`), the metadata from
-every model module (`schedulingkit.impl.models` imports them all)."""
+every model module (`schedulingkit.impl.data.models` imports them all)."""
 
 from __future__ import annotations
 
 from alembic import context
-from schedulingkit.impl.models import Base
+from schedulingkit.impl.data.models import Base
 from sqlalchemy import create_engine, pool
 
 config = context.config

@@ -17,7 +17,7 @@ from starlette.datastructures import MutableHeaders, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
-    from .db import Database
+    from ..data.db import Database
 
 STATE_KEY = "schedulingkit.request"
 BODY_KEY = "schedulingkit.body"  # the request body as validated (`validation.BodyValidator`)

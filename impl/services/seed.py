@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from .db import Database, TeamConnection
-from .models.billing import Transaction
-from .models.resources import EventType
-from .services import clients, event_types, events, invoices, locations, taxes, workflows
+from ..data.db import Database, TeamConnection
+from ..data.models.billing import Transaction
+from ..data.models.resources import EventType
+from . import clients, event_types, events, invoices, locations, taxes, workflows
 
 EVENT_TYPES = [
     {"name": "Initial assessment", "slug": "initial-assessment", "kind": "one_on_one",
