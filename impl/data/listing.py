@@ -189,10 +189,26 @@ def filter_values(
             value = raw
         values[_param_name(spec_filter)] = value
     for pair in bounds.values():
-        if "gte" in pair and "lt" in pair and pair["gte"][1] > pair["lt"][1]:
-            low, high = pair["gte"][0], pair["lt"][0]
-            raise BadRequest({low: [f"The {low} field must be a date before or equal to {high}."]})
+        _in_order(pair)
     return values
+
+
+def window(query: ListQuery, column: ColumnElement) -> tuple[Any, Any]:
+    """The operation's `gte` and `lt` bounds (None where not sent), read for `column` as its
+    filters would read them; a `gte` bound after its `lt` is a 400."""
+    pair: dict[str, tuple[str, Any]] = {}
+    for spec_filter in query.operation.filters:
+        raw = query.args.get(spec_filter.param)
+        if raw is not None and spec_filter.op in ("gte", "lt"):
+            pair[spec_filter.op] = (spec_filter.param, bound_value(column, raw, spec_filter.param))
+    _in_order(pair)
+    return tuple(pair[op][1] if op in pair else None for op in ("gte", "lt"))
+
+
+def _in_order(pair: Mapping[str, tuple[str, Any]]) -> None:
+    if "gte" in pair and "lt" in pair and pair["gte"][1] > pair["lt"][1]:
+        low, high = pair["gte"][0], pair["lt"][0]
+        raise BadRequest({low: [f"The {low} field must be a date before or equal to {high}."]})
 
 
 def _escape_like(text: str) -> str:

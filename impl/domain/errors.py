@@ -55,16 +55,6 @@ class NotFound(ApiError):
     default_message = "Not Found."
 
 
-class MethodNotAllowed(ApiError):
-    status = 405
-    default_message = "Method Not Allowed."
-
-
-class UnsupportedMediaType(ApiError):
-    status = 415
-    default_message = "Unsupported Media Type."
-
-
 class ValidationFailed(ApiError):
     """422: the body fails its schema or a business rule; `errors` keyed by dotted path."""
 

@@ -25,10 +25,9 @@ from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..data.db import TEAM_PARAM, TeamConnection
-from ..data.listing import Listing, ListQuery, bound_value, envelope
+from ..data.listing import Listing, ListQuery, envelope, window
 from ..data.models.bookings import Event, team_event_counts
 from ..data.models.resources import Client, EventType, Location
-from ..domain.errors import BadRequest
 from ..domain.recurrence import OccurrenceSeries, Recurrence, recurrence_errors
 from .common import Rules, found, iso, present, violation_is_422, wire_columns
 
@@ -151,7 +150,7 @@ async def list_event_occurrences(
     db: TeamConnection, event_id: int, query: ListQuery
 ) -> dict[str, Any]:
     """One page of an event's occurrences in the window the `x-filter` bounds describe."""
-    start, end = _window(query)
+    start, end = window(query, Event.starts_at)
     row = found(await db.first(_WITH_INSTANTS, {"event_id": event_id}), Event, event_id)
     series = OccurrenceSeries(row.start, row.end, row.timezone, _recurrence(row.recurrence))
     total = series.count(start, end)
@@ -182,22 +181,6 @@ def rfc3339_local(moment: datetime) -> str:
         return moment.isoformat(timespec="seconds")
     minutes = timedelta(minutes=round(offset.total_seconds() / 60))
     return moment.astimezone(dt_timezone(minutes)).isoformat(timespec="seconds")
-
-
-def _window(query: ListQuery) -> tuple[datetime | None, datetime | None]:
-    """The operation's `gte`/`lt` filters on `starts_at`, read as the listing reads them."""
-    bounds: dict[str, tuple[str, datetime]] = {}
-    for spec_filter in query.operation.filters:
-        raw = query.args.get(spec_filter.param)
-        if raw is None or spec_filter.op not in ("gte", "lt"):
-            continue
-        value = bound_value(Event.starts_at, raw, spec_filter.param)
-        bounds[spec_filter.op] = (spec_filter.param, value)
-    low, high = bounds.get("gte"), bounds.get("lt")
-    if low and high and low[1] > high[1]:
-        message = f"The {low[0]} field must be a date before or equal to {high[0]}."
-        raise BadRequest({low[0]: [message]})
-    return (low[1] if low else None, high[1] if high else None)
 
 
 # Each named reference, looked up in the caller's team: (label of the looked-up value, column).
