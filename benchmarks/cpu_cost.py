@@ -90,12 +90,18 @@ def measure_cpu(
 
         async def run() -> dict[str, CpuCost]:
             costs = {}
-            for target in targets:
-                token = dataset.token
-                floor = await cpu_ms_per_request(empty, target, token, requests, repeats)
-                ref = await cpu_ms_per_request(reference, target, token, requests, repeats)
-                own = await cpu_ms_per_request(bare, target, token, requests, repeats)
-                costs[target.label] = CpuCost(max(0.0, ref - floor), max(0.0, own - floor))
+            # ASGITransport runs no lifespan: each app's shutdown is run here, so their
+            # connections (aiosqlite keeps a thread each) are closed when measuring ends
+            async with bare.router.lifespan_context(bare):
+                try:
+                    for target in targets:
+                        token = dataset.token
+                        floor = await cpu_ms_per_request(empty, target, token, requests, repeats)
+                        ref = await cpu_ms_per_request(reference, target, token, requests, repeats)
+                        own = await cpu_ms_per_request(bare, target, token, requests, repeats)
+                        costs[target.label] = CpuCost(max(0.0, ref - floor), max(0.0, own - floor))
+                finally:
+                    await reference.database.aclose()
             return costs
 
         return asyncio.run(run())
