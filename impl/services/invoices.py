@@ -312,11 +312,15 @@ _SEQUENCE: dict[str, Any] = {}
 
 # PostgreSQL: the next number taken and set on the invoice in one statement, at the end of
 # its transaction (migration 0005: numbers are unique among numbered invoices, sequence > 0)
-_next_number = _next_sequence("postgresql").cte("next_number")
+_next_number = (
+    _next_sequence("postgresql")
+    .returning(InvoiceSequence.team_id)  # joined on below: the counter is the invoice's team's
+    .cte("next_number")
+)
 _number_text = cast(_next_number.c.last_value, String)
 _NUMBER_LAST = (
     update(Invoice)
-    .where(Invoice.id == bindparam("invoice_id"))
+    .where(Invoice.id == bindparam("invoice_id"), Invoice.team_id == _next_number.c.team_id)
     .values(
         sequence=_next_number.c.last_value,
         number=bindparam("prefix", type_=String)
