@@ -96,7 +96,8 @@ class RuleTest(pytest.Item):
         if result.status == "skipped":
             pytest.skip(result.reason or "skipped")
         if result.status == "failed":
-            lines = [f"{result.rule.id} {result.rule.title} ({result.rule.clause})"]
+            lines = [f"{result.rule.id} {result.rule.title}"]
+            lines += [f"  requirement {r.id}: {r.statement}" for r in result.rule.requirements]
             for failure in result.failures:
                 lines.append(f"- {failure.operation}: {failure.detail}")
                 if failure.curl:
