@@ -49,6 +49,7 @@ RULE_MODULES = (
     "errors",
     "resources",
     "wire",
+    "state_changes",
     "generated",
     "ratelimit",
 )

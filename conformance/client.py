@@ -165,6 +165,18 @@ class ApiClient:
             self.on_wait(delay)
         time.sleep(delay)
 
+    def follow(self, url: str, operation: str = "") -> Exchange | None:
+        """GET a URL the deployment gave (a page link), with the token only when it is on the
+        base URL's origin: None for a link elsewhere (a token never leaves the deployment)."""
+        base, target = httpx.URL(self.base_url), httpx.URL(url)
+        if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+            return None
+        if not target.path.startswith(base.path.rstrip("/") + "/"):
+            return None
+        relative = target.path[len(base.path.rstrip("/")) :]
+        query = target.query.decode()
+        return self.get(relative + (f"?{query}" if query else ""), operation=operation)
+
     def get(self, path: str, **kwargs: Any) -> Exchange:
         return self.request("GET", path, **kwargs)
 

@@ -133,14 +133,16 @@ def plan(marker: str, ids: dict[str, list[int]]) -> dict[str, list[dict[str, Any
                     "event_type_id": et,
                     "client_id": client,
                     "location_id": loc,
+                    # 09:00 in Paris every day across the change to summer time (Sunday
+                    # 30 March 2031): 08:00Z before it, 07:00Z after
                     "title": f"{m} Weekly review",
-                    "starts_at": "2031-03-03T09:00:00Z",
-                    "ends_at": "2031-03-03T10:00:00Z",
+                    "starts_at": "2031-03-27T08:00:00Z",
+                    "ends_at": "2031-03-27T09:00:00Z",
                     "timezone": "Europe/Paris",
                     "recurrence": {
                         "frequency": "daily",
-                        "count": 6,
-                        "exclude_dates": ["2031-03-05"],
+                        "count": 7,
+                        "exclude_dates": ["2031-03-29"],
                     },
                 },
                 {

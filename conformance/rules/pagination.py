@@ -10,9 +10,12 @@ from schedulingkit.conformance.checks import (
     pagination_problems,
     validation_problems,
 )
+from schedulingkit.conformance.client import Exchange
 from schedulingkit.conformance.context import RuleContext
 from schedulingkit.conformance.contract import Operation
 from schedulingkit.conformance.probes import Walk, identity, list_targets, walk
+
+MAX_FOLLOWED = 6  # pages followed through links.next
 
 
 def formats(op: Operation) -> dict[str, str]:
@@ -86,17 +89,17 @@ def bounds(ctx: RuleContext) -> None:
 
 @rule(
     "PAGE-003",
-    "meta (current_page, from, to, last_page = max(1, ceil(total/per_page)), "
-    "total, path) and links (first, last, prev, next, keeping the filters) agree with data "
-    "on every page",
+    "meta (current_page, from, to, last_page = max(1, ceil(total/per_page)), total, path) "
+    "and links (first, last, prev, next, keeping the filters) agree with data on every page; "
+    "followed, links.next, links.first and links.last answer the pages they name",
     verifies=["REQ-PAGE-03"],
     severity=MAJOR,
 )
 def arithmetic(ctx: RuleContext) -> None:
     for op, path in _targets(ctx):
         params = _search_params(ctx, op)
-        result = walk(ctx.api, op, path, params, per_page=2, max_pages=6)
-        for page, exchange in enumerate(result.pages, start=1):
+        pages = _follow_next(ctx, op, path, params)
+        for page, exchange in enumerate(pages, start=1):
             if not ctx.expect(
                 exchange.status == 200,
                 op.label,
@@ -105,7 +108,59 @@ def arithmetic(ctx: RuleContext) -> None:
             ):
                 break
             for problem in pagination_problems(exchange.json(), page, 2, path, params or None):
-                ctx.fail(op.label, f"page {page}: {problem}", exchange)
+                ctx.fail(op.label, f"page {page} (reached through links.next): {problem}", exchange)
+        if pages and all(p.status == 200 for p in pages):
+            _compare_first_and_last(ctx, op, pages)
+
+
+def _link(exchange: Exchange, name: str) -> Any:
+    body = exchange.json()
+    links = body.get("links") if isinstance(body, dict) else None
+    return links.get(name) if isinstance(links, dict) else None
+
+
+def _follow(ctx: RuleContext, op: Operation, url: Any, source: Exchange) -> Exchange | None:
+    if not isinstance(url, str):
+        return None
+    answer = ctx.api.follow(url, operation=op.label)
+    if answer is None:
+        ctx.fail(op.label, f"link {url} leaves the deployment's base URL", source)
+    return answer
+
+
+def _follow_next(ctx: RuleContext, op: Operation, path: str, params: dict) -> list[Exchange]:
+    """Page 1 with per_page 2, then each page its `links.next` names, as a client walks."""
+    pages = [ctx.api.get(path, params={**params, "page": 1, "per_page": 2}, operation=op.label)]
+    while len(pages) < MAX_FOLLOWED and pages[-1].status == 200:
+        following = _follow(ctx, op, _link(pages[-1], "next"), pages[-1])
+        if following is None:
+            break
+        pages.append(following)
+    return pages
+
+
+def _ids(exchange: Exchange, key: str) -> list[Any]:
+    data = exchange.data if isinstance(exchange.data, list) else []
+    return [item.get(key) for item in data if isinstance(item, dict)]
+
+
+def _compare_first_and_last(ctx: RuleContext, op: Operation, pages: list[Exchange]) -> None:
+    """`links.last` of page 1 answers the last page walked, `links.first` of it page 1."""
+    key = identity(op)
+    last_page = (pages[0].json() or {}).get("meta", {}).get("last_page")
+    if last_page != len(pages):
+        return  # the walk stopped early: nothing to compare the last page with
+    for source, name, want in ((pages[0], "last", pages[-1]), (pages[-1], "first", pages[0])):
+        answer = _follow(ctx, op, _link(source, name), source)
+        if answer is None:
+            continue
+        ctx.expect(
+            answer.status == 200 and _ids(answer, key) == _ids(want, key),
+            op.label,
+            f"links.{name} answers {key} {_ids(answer, key)}, the page it names has "
+            f"{_ids(want, key)}",
+            answer,
+        )
 
 
 def _walks(ctx: RuleContext, op: Operation, path: str) -> list[tuple[str, Walk]]:

@@ -349,8 +349,9 @@ def expected_occurrences(event: dict[str, Any]) -> list[datetime]:
 
 @rule(
     "RES-006",
-    "A recurring event's occurrences are its recurrence expanded in its time "
-    "zone (excluded dates left out), inside the asked window only",
+    "A recurring event's occurrences are its recurrence expanded in its time zone (excluded "
+    "dates left out, the wall-clock time kept across a DST change), inside the asked window "
+    "only",
     verifies=["REQ-DOM-01"],
     severity=MAJOR,
     needs=[WRITE],
@@ -361,10 +362,12 @@ def occurrences_window(ctx: RuleContext) -> None:
     if op is None or not recurring:
         ctx.skip("no recurring event")
     record = recurring[0]
-    expected = expected_occurrences(record.data)
+    expected = expected_occurrences(record.body)  # from what the suite sent, not the answer
     path = op.url_path(id=record.id)
     everything = walk(ctx.api, op, path)
     got = [parse_instant(i.get("starts_at")) for i in everything.items]
+    for problem in wall_clock_problems(got, record.body):
+        ctx.fail(op.label, problem, everything.pages[-1])
     ctx.expect(
         got == expected,
         op.label,
@@ -401,6 +404,31 @@ def occurrences_window(ctx: RuleContext) -> None:
                 f"expected {[w.isoformat() for w in want]}",
                 window.pages[-1],
             )
+
+
+def wall_clock_problems(occurrences: list[datetime | None], event: dict[str, Any]) -> list[str]:
+    """Every occurrence at the start's wall-clock time in the event's zone, and the series
+    really crossing a UTC offset change (the fixture is chosen to): checked without a
+    recurrence library, so a deployment and the suite cannot share a mistake."""
+    zone = ZoneInfo(event["timezone"])
+    start = parse_instant(event["starts_at"])
+    if start is None:
+        return ["the event has no start"]
+    wall = start.astimezone(zone).time()
+    problems = [
+        f"occurrence {moment.isoformat() if moment else moment} is at "
+        f"{moment.astimezone(zone).time() if moment else None} in {event['timezone']}, "
+        f"not {wall} (the wall-clock time is kept across DST changes)"
+        for moment in occurrences
+        if moment is None or moment.astimezone(zone).time() != wall
+    ]
+    offsets = {m.astimezone(zone).utcoffset() for m in occurrences if m is not None}
+    if len(offsets) < 2:
+        problems.append(
+            f"the occurrences do not cross a DST change in {event['timezone']} (offsets "
+            f"{sorted(str(o) for o in offsets)})"
+        )
+    return problems
 
 
 def _z(moment: datetime) -> str:
@@ -447,10 +475,55 @@ def invoice_problems(invoice: dict[str, Any]) -> list[str]:
     return problems
 
 
+def recomputed_invoice(body: dict[str, Any], taxes: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """An invoice's amounts from what the suite sent: its items and discount, and the rate
+    and kind of each tax as the suite created it (never from the deployment's answer)."""
+    subtotal = tax_total = 0
+    lines = []
+    for item in body.get("items") or []:
+        amount = item["quantity"] * item["unit_amount"]
+        line_taxes = []
+        inclusive = 0
+        for tax_id in item.get("tax_ids") or []:
+            tax = taxes[tax_id]
+            rate = Decimal(str(tax["rate"]))
+            if tax.get("inclusive"):
+                value = _half_up(amount - Decimal(amount) / (1 + rate / 100))
+                inclusive += value
+            else:
+                value = _half_up(Decimal(amount) * rate / 100)
+            line_taxes.append(value)
+            tax_total += value
+        subtotal += amount - inclusive
+        lines.append({"amount": amount, "taxes": line_taxes})
+    total = subtotal + tax_total - body.get("discount", 0)
+    return {"items": lines, "subtotal": subtotal, "tax_total": tax_total, "total": total}
+
+
+def recomputed_problems(invoice: dict[str, Any], want: dict[str, Any]) -> list[str]:
+    """Where the deployment's invoice departs from the suite's own computation."""
+    problems = [
+        f"{key} is {invoice.get(key)}, recomputed from the items sent: {want[key]}"
+        for key in ("subtotal", "tax_total", "total")
+        if invoice.get(key) != want[key]
+    ]
+    for index, (item, line) in enumerate(
+        zip(invoice.get("items") or [], want["items"], strict=False)
+    ):
+        got = [t.get("amount") for t in item.get("taxes") or []]
+        if item.get("amount") != line["amount"] or got != line["taxes"]:
+            problems.append(
+                f"items.{index}: amount {item.get('amount')} taxes {got}, recomputed "
+                f"{line['amount']} taxes {line['taxes']}"
+            )
+    return problems
+
+
 @rule(
     "RES-007",
-    "Invoice amounts are computed by the server as documented (line amounts, "
-    "taxes half-up per line, subtotal, tax_total, total, amount_due)",
+    "Invoice amounts are computed by the server as documented (line amounts, taxes half-up "
+    "per line, subtotal, tax_total, total, amount_due), equal to the suite's own computation "
+    "from the items and taxes it sent, and numbered with the team's prefix",
     verifies=["REQ-DOM-02", "REQ-DOM-06"],
     severity=MAJOR,
     needs=[WRITE],
@@ -459,11 +532,24 @@ def invoice_arithmetic(ctx: RuleContext) -> None:
     records = ctx.fixtures.records("/invoices")
     if not records:
         ctx.skip("no invoice fixture")
+    taxes = {t.id: t.body for t in ctx.fixtures.records("/taxes")}
+    prefix = (ctx.state.cache.get("team") or {}).get("invoice_prefix")
     for record in records:
         read = _get(ctx, record.path)
-        if ctx.expect(read.status == 200, "GET /invoices/{id}", read.describe(), read):
-            for problem in invoice_problems(read.data):
-                ctx.fail("GET /invoices/{id}", f"{record.path}: {problem}", read)
+        if not ctx.expect(read.status == 200, "GET /invoices/{id}", read.describe(), read):
+            continue
+        problems = invoice_problems(read.data)
+        if record.body.get("items"):
+            problems += recomputed_problems(read.data, recomputed_invoice(record.body, taxes))
+        number = read.data.get("number")
+        if isinstance(prefix, str) and not (
+            isinstance(number, str)
+            and number.startswith(prefix)
+            and number[len(prefix) :].isdigit()
+        ):
+            problems.append(f"number {number!r} is not the team's prefix {prefix!r} + a sequence")
+        for problem in problems:
+            ctx.fail("GET /invoices/{id}", f"{record.path}: {problem}", read)
 
 
 @rule(
