@@ -43,7 +43,30 @@ def write_reports(
         Path(html).write_text(html_report(report))
 
 
-@click.command()
+class WithServerSetup(click.Group):
+    """`schedulingkit conformance` runs the suite; `schedulingkit conformance setup` (the
+    reference server's, imported only when called: the suite never imports the server)
+    creates the tokens a run needs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return ["setup"]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name != "setup":
+            return None
+        try:
+            from schedulingkit.impl.cli import conformance_setup
+        except ImportError as exc:
+            raise click.ClickException(
+                f"`conformance setup` creates tokens on the reference server, whose "
+                f"dependencies are not installed ({exc.name}): pip install "
+                "'schedulingkit[server]'; for another deployment, see conformance/README.md"
+            ) from exc
+        return conformance_setup
+
+
+@click.group(cls=WithServerSetup, invoke_without_command=True)
+@click.pass_context
 @click.option("--base-url", envvar="SK_BASE_URL", help="The API base URL, including /api/v1.")
 @click.option(
     "--token",
@@ -102,6 +125,7 @@ def write_reports(
     help="Print the requirement catalogue with the rules verifying each (Markdown) and exit.",
 )
 def conformance(
+    ctx: click.Context,
     base_url: str | None,
     token: str | None,
     other_team_token: str | None,
@@ -122,7 +146,11 @@ def conformance(
     """Check a SchedulingKit deployment against the API v1 contract, rule by rule.
 
     Exit status: 0 when no rule failed, 1 when one did, 2 for usage or connection problems.
+    Tokens are read from SK_TOKEN, SK_OTHER_TEAM_TOKEN and SK_LIMITED_TOKEN; on the reference
+    server, `schedulingkit conformance setup` creates them and prints the command.
     """
+    if ctx.invoked_subcommand is not None:
+        return
     out = console()
     if list_rules:
         print_catalogue(out)

@@ -122,16 +122,20 @@ def plain_progress(out: Console) -> Callable[[str, Rule | None, Any], None]:
         return f"[{seconds // 60:02d}:{seconds % 60:02d}]"
 
     def on_progress(event: str, rule: Rule | None, value: Any) -> None:
+        show(event, rule, value)
+        out.file.flush()  # a log or CI sees each line when it happens
+
+    def show(event: str, rule: Rule | None, value: Any) -> None:
         if event == "plan":
             print_plan(out, value)
         elif event == "start" and rule is not None:
-            out.print(f"{stamp()} {rule.id} started: {rule.title}")
+            out.print(f"{stamp()} {rule.id} started: {rule.title}", markup=False)
         elif event == "finish" and rule is not None:
             out.print(
                 f"{stamp()} {rule.id} {value.status} in {value.duration:.1f} s "
                 f"({value.requests} requests)" + (f": {value.reason}" if value.reason else "")
             )
         elif event == "wait":
-            out.print(f"{stamp()} rate limited (429): waiting {value:.0f} s")
+            out.print(f"{stamp()} rate limited (429): waiting {value:.0f} s", markup=False)
 
     return on_progress

@@ -36,7 +36,7 @@ HEADERS_BY_STATUS = {
     "429": ("Retry-After", *RATE_LIMIT, "X-RateLimit-Reset"),
     **{status: RATE_LIMIT for status in ("400", "403", "404", "422")},
 }
-# The exact messages of the contract (CONTRACT.md) where it fixes them.
+# The exact messages of the contract where it fixes them (openapi/requirements.yaml).
 ERROR_MESSAGES = {"401": "Unauthenticated.", "429": "Too Many Attempts.", "500": "Server Error"}
 
 
