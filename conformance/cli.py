@@ -54,14 +54,13 @@ class WithServerSetup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name != "setup":
             return None
-        try:
-            from schedulingkit.impl.cli import conformance_setup
-        except ImportError as exc:
-            raise click.ClickException(
-                f"`conformance setup` creates tokens on the reference server, whose "
-                f"dependencies are not installed ({exc.name}): pip install "
-                "'schedulingkit[server]'; for another deployment, see conformance/README.md"
-            ) from exc
+        from schedulingkit.cli import missing_server_modules, needs_server
+
+        missing = missing_server_modules()
+        if missing:
+            return needs_server("conformance setup", missing)
+        from schedulingkit.impl.cli import conformance_setup
+
         return conformance_setup
 
 

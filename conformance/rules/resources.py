@@ -475,16 +475,19 @@ def invoice_problems(invoice: dict[str, Any]) -> list[str]:
     return problems
 
 
-def recomputed_invoice(body: dict[str, Any], taxes: dict[int, dict[str, Any]]) -> dict[str, Any]:
+def recomputed_invoice(
+    body: dict[str, Any], taxes: dict[int, dict[str, Any]], defaults: list[int]
+) -> dict[str, Any]:
     """An invoice's amounts from what the suite sent: its items and discount, and the rate
-    and kind of each tax as the suite created it (never from the deployment's answer)."""
+    and kind of each tax as the suite created it (never from the invoice the deployment
+    answered); a line that lists no taxes gets the team's active default ones (`defaults`)."""
     subtotal = tax_total = 0
     lines = []
     for item in body.get("items") or []:
         amount = item["quantity"] * item["unit_amount"]
         line_taxes = []
         inclusive = 0
-        for tax_id in item.get("tax_ids") or []:
+        for tax_id in item.get("tax_ids", defaults):
             tax = taxes[tax_id]
             rate = Decimal(str(tax["rate"]))
             if tax.get("inclusive"):
@@ -519,6 +522,20 @@ def recomputed_problems(invoice: dict[str, Any], want: dict[str, Any]) -> list[s
     return problems
 
 
+def _taxes(ctx: RuleContext) -> tuple[dict[int, dict[str, Any]], list[int]]:
+    """The suite's taxes as it created them, and the team's active default taxes (which
+    apply to lines that list none) as the tax list shows them."""
+    taxes = {t.id: {"inclusive": False, **t.body} for t in ctx.fixtures.records("/taxes")}
+    op = ctx.contract.find("GET", "/taxes")
+    defaults = []
+    if op is not None:
+        for tax in walk(ctx.api, op, "/taxes").items:
+            if tax.get("is_default") and tax.get("is_active") and isinstance(tax.get("id"), int):
+                taxes.setdefault(tax["id"], tax)
+                defaults.append(tax["id"])
+    return taxes, sorted(defaults)
+
+
 @rule(
     "RES-007",
     "Invoice amounts are computed by the server as documented (line amounts, taxes half-up "
@@ -532,7 +549,7 @@ def invoice_arithmetic(ctx: RuleContext) -> None:
     records = ctx.fixtures.records("/invoices")
     if not records:
         ctx.skip("no invoice fixture")
-    taxes = {t.id: t.body for t in ctx.fixtures.records("/taxes")}
+    taxes, defaults = _taxes(ctx)
     prefix = (ctx.state.cache.get("team") or {}).get("invoice_prefix")
     for record in records:
         read = _get(ctx, record.path)
@@ -540,7 +557,9 @@ def invoice_arithmetic(ctx: RuleContext) -> None:
             continue
         problems = invoice_problems(read.data)
         if record.body.get("items"):
-            problems += recomputed_problems(read.data, recomputed_invoice(record.body, taxes))
+            problems += recomputed_problems(
+                read.data, recomputed_invoice(record.body, taxes, defaults)
+            )
         number = read.data.get("number")
         if isinstance(prefix, str) and not (
             isinstance(number, str)
