@@ -178,8 +178,8 @@ class _Guard:
 
 class CoverageSample:
     """Keeps at most `quota` coverage-phase cases per operation, chosen for breadth: first an
-    undocumented method per path (GEN-008), then negative and positive cases in turn, one per
-    parameter or body field before a second for any (GEN-006, GEN-007). The cases arrive in
+    undocumented method per path (GEN-008), then one negative and one positive case per
+    parameter or body (GEN-006, GEN-007), in the order they come. The cases arrive in
     Schemathesis's deterministic order, so a seed gives the same sample."""
 
     def __init__(self, quota: int | None) -> None:
@@ -209,8 +209,8 @@ class CoverageSample:
             mode = str(getattr(getattr(meta, "generation", None), "mode", ""))
             target = (mode, f"{data.parameter_location}:{data.parameter}")
             seen = self.targets.setdefault(label, set())
-            if target in seen and kept < self.quota - 1:
-                return False  # keep room for other parameters first
+            if target in seen:
+                return False  # breadth: one case per parameter (or body) and mode
             seen.add(target)
         self.kept[label] = kept + 1
         return True
