@@ -8,6 +8,7 @@ once, when the first of them runs, and each test passes, fails or skips as its r
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -20,10 +21,26 @@ _REPORT = pytest.StashKey[Any]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("schedulingkit", "SchedulingKit conformance")
     group.addoption(OPTION, default=None, help="API base URL incl. /api/v1")
-    group.addoption("--schedulingkit-token", default=None, help="a token with every scope")
-    group.addoption("--schedulingkit-other-team-token", default=None, help="a second team's token")
-    group.addoption("--schedulingkit-limited-token", default=None, help="a limited token")
-    group.addoption("--schedulingkit-limited-scopes", default="", help="its scopes, a,b,c")
+    # tokens default to the environment, like the CLI's: keep them off the command line
+    env = os.environ.get
+    group.addoption(
+        "--schedulingkit-token", default=env("SK_TOKEN"), help="every scope ($SK_TOKEN)"
+    )
+    group.addoption(
+        "--schedulingkit-other-team-token",
+        default=env("SK_OTHER_TEAM_TOKEN"),
+        help="a second team's token ($SK_OTHER_TEAM_TOKEN)",
+    )
+    group.addoption(
+        "--schedulingkit-limited-token",
+        default=env("SK_LIMITED_TOKEN"),
+        help="a limited token ($SK_LIMITED_TOKEN)",
+    )
+    group.addoption(
+        "--schedulingkit-limited-scopes",
+        default=env("SK_LIMITED_SCOPES", ""),
+        help="its scopes, a,b,c ($SK_LIMITED_SCOPES)",
+    )
     group.addoption("--schedulingkit-read-only", action="store_true", help="write nothing")
     group.addoption("--schedulingkit-rules", default="", help="rule IDs or globs, a,b,c")
     group.addoption("--schedulingkit-max-examples", type=int, default=5, help="Schemathesis")
