@@ -14,7 +14,7 @@ from typing import Any
 
 from schedulingkit.conformance.budget import Plan, make_plan
 from schedulingkit.conformance.catalogue import Rule
-from schedulingkit.conformance.client import ApiClient, Exchange
+from schedulingkit.conformance.client import ApiClient, DeploymentUnreachable, Exchange
 from schedulingkit.conformance.config import UsageError
 from schedulingkit.conformance.context import SuiteState
 from schedulingkit.conformance.contract import Contract, Operation
@@ -44,7 +44,10 @@ def preflight(
 def _main_token(state: SuiteState) -> tuple[dict[str, Any], int | None]:
     base = state.config.base_url
     started = time.monotonic()
-    main = state.api.get("/team", operation="GET /team")
+    try:
+        main = state.api.get("/team", operation="GET /team")
+    except DeploymentUnreachable as exc:
+        raise UsageError(f"cannot reach {base}: {exc.__cause__ or exc}") from exc
     # the deployment's pace as one client sees it (capped: the suite's own work takes time too)
     state.cache["requests_per_second"] = min(MAX_PACE, 1 / max(time.monotonic() - started, 1e-3))
     if main.status == 401:
