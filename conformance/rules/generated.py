@@ -30,6 +30,7 @@ from schedulingkit.conformance.checks import as_instant
 from schedulingkit.conformance.client import Exchange
 from schedulingkit.conformance.context import RuleContext, SuiteState
 from schedulingkit.conformance.fixtures import Created
+from schedulingkit.conformance.probes import UNKNOWN_ID
 from schedulingkit.conformance.report import Failure
 from schedulingkit.conformance.rules.resources import collections, throwaway_body
 from schedulingkit.openapi import document_path
@@ -156,9 +157,15 @@ class _Guard:
             current = int(params["id"])
         except (TypeError, ValueError):
             current = None
-        if current not in self.own.get(collection, set()):
-            target = self.targets.get(collection)
-            params["id"] = target if target is not None else 987654321
+        own, target = self.own.get(collection, set()), self.targets.get(collection)
+        if method == "DELETE":
+            # only what Schemathesis created may go; the record made for the writes stays
+            # (ids seen in responses are reused: a deleted target would answer the later
+            # writes 404 and blame the server)
+            if current not in own or current == target:
+                params["id"] = UNKNOWN_ID
+        elif current not in own:
+            params["id"] = target if target is not None else UNKNOWN_ID
 
     def created(self, exchange: Exchange) -> None:
         if exchange.method != "POST" or exchange.status != 201:
