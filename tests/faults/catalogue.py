@@ -125,9 +125,11 @@ FAULTS: tuple[Fault, ...] = (
         "held-scope-refused",
         "SCOPE-002",
         "REQ-SCOPE-02",
-        with_tokens(auth.ForbiddenOperations, "limited_token", operation_ids={"listClients"}),
+        # not GET /clients: the preflight probes that one to check --limited-scopes, and
+        # would refuse the run (exit 2) instead of letting SCOPE-002 judge it
+        with_tokens(auth.ForbiddenOperations, "limited_token", operation_ids={"getTax"}),
         auth.ForbiddenOperations,
-        what="`GET /clients` refuses a token holding `clients:read` (the route was given the "
+        what="`GET /taxes/{id}` refuses a token holding `taxes:read` (the route was given the "
         "wrong ability).",
     ),
     Fault(
