@@ -139,3 +139,11 @@ def test_no_shipped_text_points_at_the_decision_memo_outside_the_product():
             ):
                 offenders.append(str(path.relative_to(ROOT)))
     assert not offenders
+
+
+def test_the_readme_carries_the_current_coverage_table():
+    readme = (ROOT / "conformance" / "README.md").read_text()
+    copied = readme.split("<!-- requirements:start -->\n", 1)[1].split(
+        "\n<!-- requirements:end -->"
+    )[0]
+    assert copied == requirements_markdown(), "run schedulingkit conformance --requirements"
