@@ -45,6 +45,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--schedulingkit-rules", default="", help="rule IDs or globs, a,b,c")
     group.addoption("--schedulingkit-max-examples", type=int, default=5, help="Schemathesis")
     group.addoption("--schedulingkit-seed", type=int, default=None, help="Schemathesis seed")
+    group.addoption(
+        "--schedulingkit-max-duration",
+        type=float,
+        default=15.0,
+        help="minutes the run may take at the deployment's rate limit",
+    )
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -64,6 +70,7 @@ def _suite_config(config: pytest.Config):
         rules=_split(config.getoption("--schedulingkit-rules")),
         max_examples=config.getoption("--schedulingkit-max-examples"),
         seed=config.getoption("--schedulingkit-seed"),
+        max_duration=config.getoption("--schedulingkit-max-duration") * 60,
     )
 
 
