@@ -173,3 +173,29 @@ def test_list_and_progress_lines_never_wrap_on_a_narrow_pipe():
     assert text[0].endswith(f"ERR-001 started: {rule.title}")  # markup-like text kept whole
     assert text[1].endswith("ERR-001 passed in 1.0 s (3 requests)")
     assert text[2].endswith("rate limited (429): waiting 58 s")
+
+
+def _state(read_only: bool = False) -> SimpleNamespace:
+    from schedulingkit.conformance.contract import load_contract
+
+    config = SuiteConfig(base_url="http://x/api/v1", token="t", read_only=read_only)
+    return SimpleNamespace(
+        config=config, contract=load_contract(), other=object(), limited=object(), cache={}
+    )
+
+
+def test_the_plan_fits_the_limit_and_warns_when_it_cannot():
+    from schedulingkit.conformance.budget import make_plan
+
+    rules = select([])
+    fast = make_plan(_state(), rules, 3000)
+    assert fast.generated is not None and fast.generated.coverage_per_operation is None
+    assert fast.warnings == [] and fast.expected_seconds <= 3 * 60
+    default = make_plan(_state(), rules, 60)
+    assert default.expected_seconds <= default.budget_seconds
+    assert default.generated is not None and default.generated.coverage_per_operation
+    assert "makes this run take about" in default.warnings[0]
+    slow = make_plan(_state(), rules, 10)
+    assert "more than --max-duration" in slow.warnings[0]
+    read_only = make_plan(_state(read_only=True), rules, 60)
+    assert read_only.rules_requests < default.rules_requests
