@@ -137,7 +137,7 @@ class ApiClient:
         url = self.url(path, params)
         for attempt in range(MAX_RETRIES_ON_429 + 1):
             try:
-                response = self.http.request(method, url, headers=sent, content=body)
+                response = self._send(method, url, sent, body)
             except httpx.TransportError as exc:
                 raise DeploymentUnreachable(f"{method} {url}: {exc}") from exc
             exchange = Exchange(
@@ -157,6 +157,18 @@ class ApiClient:
                 return exchange
             self.wait_for_window(exchange)
         return exchange
+
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> httpx.Response:
+        """One request; a read that timed out is sent once more (a deployment under load may
+        be slow once), a write never (it may have been applied)."""
+        try:
+            return self.http.request(method, url, headers=headers, content=body)
+        except httpx.TimeoutException:
+            if method != "GET":
+                raise
+            return self.http.request(method, url, headers=headers, content=body)
 
     def wait_for_window(self, exchange: Exchange) -> None:
         """Sleep until the rate-limit window that answered 429 is over."""
