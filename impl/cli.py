@@ -223,6 +223,11 @@ def _conformance_tokens(database, team_id: int, limited_scopes: list[str]) -> di
 
     with database.system_session() as session:
         other = create_team(session, f"Conformance other team (of team {team_id})")
+        click.echo(
+            f"tokens: team {team_id} (every scope; limited: {', '.join(limited_scopes)}), "
+            f"team {other.id} {other.name!r} (every scope)",
+            err=True,  # stdout stays a file the shell can source
+        )
         return {
             "SK_TOKEN": create_token(session, team_id, "conformance").plaintext,
             "SK_OTHER_TEAM_TOKEN": create_token(session, other.id, "conformance").plaintext,
@@ -287,6 +292,7 @@ def conformance_setup(team_id: int | None, base_url: str, limited_scopes: str) -
     with database.system_session() as session:
         if team_id is None:
             team_id = create_team(session, "Conformance").id
+            click.echo(f"created team {team_id} 'Conformance'", err=True)
         elif session.get(Team, team_id) is None:
             raise LookupError(f"no team with id {team_id}")
     tokens = _conformance_tokens(database, team_id, scopes)
