@@ -8,6 +8,7 @@ import os
 import shlex
 import subprocess
 import sys
+import threading
 
 from click.testing import CliRunner
 
@@ -111,6 +112,8 @@ def test_demo_conformance_prints_a_run_that_passes_against_the_demo(tmp_path):
             line = demo.stdout.readline()
             assert line, f"demo exited before printing the command: {lines}"
             lines.append(line.strip())
+        # keep reading what the demo prints (uvicorn's access log): a full pipe would block it
+        threading.Thread(target=demo.stdout.read, daemon=True).start()
         base = f"http://127.0.0.1:{port}/api/v1"
         printed = exports(lines)
         assert printed["SK_BASE_URL"] == base
