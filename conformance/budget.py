@@ -28,6 +28,8 @@ FULL_COVERAGE_PER_OPERATION = 90
 EXAMPLES_PHASE_PER_OPERATION = 4
 STATEFUL_REQUESTS = 40
 GUARD_REQUESTS = 16  # the records generated writes are kept to, and the team restored
+SMALL_STATEFUL_REQUESTS = 35  # 3 scenarios of up to 10 steps
+UNDOCUMENTED_METHOD_REQUESTS = 20  # one per path, beside the coverage quota
 MIN_COVERAGE_PER_OPERATION = 2  # one negative case and one unexpected method or positive case
 LONG_RUN_SECONDS = 10 * 60  # warn above this: the limit, not the deployment, sets the pace
 
@@ -36,11 +38,14 @@ LONG_RUN_SECONDS = 10 * 60  # warn above this: the limit, not the deployment, se
 class GeneratedSettings:
     """How the Schemathesis phases are sized."""
 
-    max_examples: int  # fuzzing and stateful examples per operation
+    max_examples: int  # fuzzing examples per operation
     examples_phase: bool  # the documented examples, filled in (the coverage phase has them too)
     coverage_per_operation: int | None  # coverage cases kept per operation (None: all)
     stateful_steps: int
     requests: int  # the estimate
+    # stateful scenarios: a few even in the smallest plan, so that some create is followed by
+    # a read (GEN-009 judges nothing otherwise)
+    stateful_examples: int = 3
 
     def describe(self) -> str:
         coverage = (
@@ -51,7 +56,7 @@ class GeneratedSettings:
         phases = "examples, " if self.examples_phase else ""
         return (
             f"{phases}{coverage}, fuzzing {self.max_examples} example(s) per operation, "
-            f"stateful {self.stateful_steps} steps"
+            f"stateful {self.stateful_examples} scenarios of up to {self.stateful_steps} steps"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -60,6 +65,7 @@ class GeneratedSettings:
             "examples_phase": self.examples_phase,
             "coverage_per_operation": self.coverage_per_operation,
             "stateful_steps": self.stateful_steps,
+            "stateful_examples": self.stateful_examples,
             "requests": self.requests,
         }
 
@@ -72,14 +78,16 @@ def size_generated(budget: float | None, operations: int, max_examples: int) -> 
         True,
         None,
         10,
-        operations * (FULL_COVERAGE_PER_OPERATION + EXAMPLES_PHASE_PER_OPERATION + max_examples)
+        requests=operations
+        * (FULL_COVERAGE_PER_OPERATION + EXAMPLES_PHASE_PER_OPERATION + max_examples)
         + STATEFUL_REQUESTS
         + GUARD_REQUESTS,
+        stateful_examples=max_examples,
     )
     if budget is None or budget >= full.requests:
         return full
-    budget -= GUARD_REQUESTS
-    stateful = 15
+    budget -= GUARD_REQUESTS + UNDOCUMENTED_METHOD_REQUESTS
+    stateful = SMALL_STATEFUL_REQUESTS
     fuzzing = max(1, min(max_examples, int(budget * 0.2 / operations)))
     left = budget - stateful - fuzzing * operations
     examples = left >= operations * (EXAMPLES_PHASE_PER_OPERATION + 20)
@@ -88,10 +96,11 @@ def size_generated(budget: float | None, operations: int, max_examples: int) -> 
     coverage = max(MIN_COVERAGE_PER_OPERATION, int(left / operations))
     requests = (
         GUARD_REQUESTS
+        + UNDOCUMENTED_METHOD_REQUESTS
         + stateful
         + operations * (fuzzing + coverage + (EXAMPLES_PHASE_PER_OPERATION if examples else 0))
     )
-    return GeneratedSettings(fuzzing, examples, coverage, 5, requests)
+    return GeneratedSettings(fuzzing, examples, coverage, 10, requests, stateful_examples=3)
 
 
 def _paths(contract: Contract) -> int:

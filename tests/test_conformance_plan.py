@@ -82,7 +82,9 @@ def test_the_coverage_sample_keeps_breadth_within_its_quota():
         _coverage_case("/clients", "GET", "positive", "search"),
     ]
     kept = [sample.keep(case) for case in cases]
-    assert kept == [True, False, True, False, True, False]
+    # one undocumented method per path beside the quota; one case per parameter and mode
+    assert kept == [True, False, True, False, True, True]
+    assert not sample.keep(_coverage_case("/clients", "GET", "positive", "tag"))  # quota
     assert CoverageSample(None).keep(cases[1])  # no quota: everything
     other_phase = SimpleNamespace(meta=SimpleNamespace(phase=SimpleNamespace(data=None)))
     assert sample.keep(other_phase)  # fuzzing and stateful cases are sized elsewhere

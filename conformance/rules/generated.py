@@ -83,6 +83,11 @@ def schemathesis_config(
             "stateful": {
                 "enabled": True,
                 "max-steps": settings.stateful_steps if settings is not None else 10,
+                "generation": {
+                    "max-examples": settings.stateful_examples if settings else max_examples,
+                    "allow-x00": False,
+                    "database": "none",
+                },
             },
         },
         "checks": {
@@ -184,10 +189,10 @@ class _Guard:
 
 
 class CoverageSample:
-    """Keeps at most `quota` coverage-phase cases per operation, chosen for breadth: first an
-    undocumented method per path (GEN-008), then one negative and one positive case per
-    parameter or body (GEN-006, GEN-007), in the order they come. The cases arrive in
-    Schemathesis's deterministic order, so a seed gives the same sample."""
+    """Keeps at most `quota` coverage-phase cases per operation, chosen for breadth: one
+    negative and one positive case per parameter or body (GEN-006, GEN-007), in the order
+    they come; and, beside the quota, one undocumented method per path (GEN-008). The cases
+    arrive in Schemathesis's deterministic order, so a seed gives the same sample."""
 
     def __init__(self, quota: int | None) -> None:
         self.quota = quota
@@ -203,22 +208,22 @@ class CoverageSample:
         data = getattr(phase, "data", None)
         if data is None or type(data).__name__ != "CoveragePhaseData":
             return True  # other phases are sized by max_examples
+        if str(data.description).startswith("Unspecified HTTP method"):
+            # one undocumented method per path, beside the quota (they come last)
+            if case.operation.path in self.methods_probed:
+                return False
+            self.methods_probed.add(case.operation.path)
+            return True
         label = f"{case.operation.method.upper()} {case.operation.path}"
         kept = self.kept.get(label, 0)
         if kept >= self.quota:
             return False
-        if str(data.description).startswith("Unspecified HTTP method"):
-            key = f"{case.method.upper()} {case.operation.path}"
-            if key in self.methods_probed:
-                return False
-            self.methods_probed.add(key)
-        else:
-            mode = str(getattr(getattr(meta, "generation", None), "mode", ""))
-            target = (mode, f"{data.parameter_location}:{data.parameter}")
-            seen = self.targets.setdefault(label, set())
-            if target in seen:
-                return False  # breadth: one case per parameter (or body) and mode
-            seen.add(target)
+        mode = str(getattr(getattr(meta, "generation", None), "mode", ""))
+        target = (mode, f"{data.parameter_location}:{data.parameter}")
+        seen = self.targets.setdefault(label, set())
+        if target in seen:
+            return False  # breadth: one case per parameter (or body) and mode
+        seen.add(target)
         self.kept[label] = kept + 1
         return True
 
