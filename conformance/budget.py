@@ -216,12 +216,13 @@ class Plan:
 
     def capacity(self, seconds: float) -> float | None:
         """Requests --token may send in `seconds` (None: unbounded), keeping the last window
-        for the rate-limit rules when they run."""
+        for the rate-limit rules when they run, and half a window for the one under way
+        (its requests may be spent already)."""
         usable = seconds - (WINDOW_SECONDS if self.burst else 0)
         pace = self.requests_per_second * max(usable, 0)
         if self.limit is None:
             return pace
-        return min(pace, self.limit / WINDOW_SECONDS * max(usable, 0))
+        return min(pace, self.limit / WINDOW_SECONDS * max(usable - WINDOW_SECONDS / 2, 0))
 
 
 def make_plan(state: SuiteState, rules: list[Rule] | tuple[Rule, ...], limit: int | None) -> Plan:

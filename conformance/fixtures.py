@@ -269,8 +269,9 @@ class FixtureSet:
     def owns(self, collection: str, item_id: Any) -> bool:
         return item_id in self.ids(collection)
 
-    def create(self, collection: str, body: dict[str, Any]) -> Created:
-        """POST one record and remember it (for cleanup) whatever the rules then do with it."""
+    def create(self, collection: str, body: dict[str, Any], *, read: bool = True) -> Created:
+        """POST one record and remember it (for cleanup) whatever the rules then do with it;
+        `read`: GET it right after (RES-001 compares; a record made to be spent needs not)."""
         op = self.state.contract.find("POST", collection)
         exchange = self.state.api.post(collection, body, operation=op.label if op else "")
         data = exchange.data
@@ -285,7 +286,8 @@ class FixtureSet:
             )
         created = Created(collection, data["id"], body, exchange, data)
         self.created.setdefault(collection, []).append(created)
-        created.read = self.state.api.get(created.path, operation=f"GET {collection}/{{id}}")
+        if read:
+            created.read = self.state.api.get(created.path, operation=f"GET {collection}/{{id}}")
         return created
 
     def create_all(self) -> None:

@@ -148,7 +148,7 @@ class _Guard:
         for collection, _ in collections(ctx):
             source = fixtures.records(collection)
             if source:
-                record = fixtures.create(collection, throwaway_body(source[0]))
+                record = fixtures.create(collection, throwaway_body(source[0]), read=False)
                 self.targets[collection] = record.id
                 self.own.setdefault(collection, set()).add(record.id)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from schedulingkit.conformance.catalogue import MAJOR, MINOR, rule
@@ -16,6 +17,15 @@ from schedulingkit.conformance.contract import Operation
 from schedulingkit.conformance.probes import Walk, identity, list_targets, walk
 
 MAX_FOLLOWED = 6  # pages followed through links.next
+
+
+def _known_total(ctx: RuleContext, path: str) -> int | None:
+    """`meta.total` of the list as PAGE-001 read it in this run, if it did."""
+    exchange = ctx.state.cache.get(f"default page {path}")
+    body = exchange.json() if exchange is not None else None
+    meta = body.get("meta") if isinstance(body, dict) else None
+    total = meta.get("total") if isinstance(meta, dict) else None
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
 
 
 def formats(op: Operation) -> dict[str, str]:
@@ -47,6 +57,7 @@ def _search_params(ctx: RuleContext, op: Operation) -> dict[str, Any]:
 def defaults(ctx: RuleContext) -> None:
     for op, path in _targets(ctx):
         exchange = ctx.api.get(path, operation=op.label)
+        ctx.state.cache[f"default page {path}"] = exchange
         if not ctx.expect(exchange.status == 200, op.label, f"got {exchange.describe()}", exchange):
             continue
         for problem in pagination_problems(exchange.json(), 1, 15, path):
@@ -250,12 +261,16 @@ def documented_order(ctx: RuleContext) -> None:
 )
 def past_the_end(ctx: RuleContext) -> None:
     for op, path in _targets(ctx):
-        first = ctx.api.get(path, params={"per_page": 100}, operation=op.label)
-        meta = (first.json() or {}).get("meta") if isinstance(first.json(), dict) else None
-        if not isinstance(meta, dict) or not isinstance(meta.get("last_page"), int):
-            ctx.fail(op.label, f"no meta.last_page: {first.describe()}", first)
-            continue
-        page = meta["last_page"] + 1
+        total = _known_total(ctx, path)
+        if total is not None:  # PAGE-001 read it: the last page of 100 follows from it
+            page = max(1, math.ceil(total / 100)) + 1
+        else:
+            first = ctx.api.get(path, params={"per_page": 100}, operation=op.label)
+            meta = (first.json() or {}).get("meta") if isinstance(first.json(), dict) else None
+            if not isinstance(meta, dict) or not isinstance(meta.get("last_page"), int):
+                ctx.fail(op.label, f"no meta.last_page: {first.describe()}", first)
+                continue
+            page = meta["last_page"] + 1
         exchange = ctx.api.get(path, params={"per_page": 100, "page": page}, operation=op.label)
         if ctx.expect(
             exchange.status == 200,

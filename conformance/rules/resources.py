@@ -192,7 +192,9 @@ def delete_then_read(ctx: RuleContext) -> None:
         op = ctx.contract.find("DELETE", f"{collection}/{{id}}")
         if op is None:
             continue
-        record = ctx.fixtures.create(collection, throwaway_body(_first(ctx, collection)))
+        record = ctx.fixtures.create(
+            collection, throwaway_body(_first(ctx, collection)), read=False
+        )
         answer = ctx.api.delete(record.path, operation=op.label)
         read = _get(ctx, record.path)
         if "204" in op.responses:
@@ -293,7 +295,7 @@ def read_only_rejected(ctx: RuleContext) -> None:
     for collection, create in collections(ctx):
         record = _first(ctx, collection)
         fields = read_only_fields(create, record.data)
-        for name, value in list(fields.items())[:2]:
+        for name, value in list(fields.items())[:1]:
             body = {**throwaway_body(record), name: value}
             _rejected(
                 ctx,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from schedulingkit.conformance.catalogue import CRITICAL, OTHER_TEAM, WRITE, rule
 from schedulingkit.conformance.checks import validation_problems
 from schedulingkit.conformance.context import RuleContext
+from schedulingkit.conformance.contract import Operation
 from schedulingkit.conformance.probes import collection_of, walk
 
 
@@ -28,13 +29,18 @@ def _first_team_ids(ctx: RuleContext) -> dict[str, list[int]]:
 )
 def other_team_gets_404(ctx: RuleContext) -> None:
     ids = _first_team_ids(ctx)
+    by_record: dict[str, list[Operation]] = {}
     for op in ctx.contract.operations:
-        if not op.path_params:
-            continue
-        for target in ids.get(collection_of(op), [])[:1]:
+        if op.path_params:
+            for target in ids.get(collection_of(op), [])[:1]:
+                by_record.setdefault(f"{collection_of(op)}/{target}", []).append(op)
+    for record, ops in by_record.items():
+        target = record.rsplit("/", 1)[1]
+        writes = [op for op in ops if op.writes]
+        # reads change nothing; the record is read before and after the writes
+        before = ctx.api.get(record) if writes else None
+        for op in ops:
             path = op.url_path(**{op.path_params[0]: target})
-            record = f"{collection_of(op)}/{target}"
-            before = ctx.api.get(record) if op.writes else None
             body = {"json": {}} if op.request_schema is not None else {}
             exchange = ctx.other.request(op.method, path, operation=op.label, **body)
             ctx.checked()
@@ -44,14 +50,15 @@ def other_team_gets_404(ctx: RuleContext) -> None:
                     f"first team's {path} with the second team's token: {problem}",
                     exchange,
                 )
-            if before is not None:  # a read changes nothing; a write must not have either
-                after = ctx.api.get(record)
-                ctx.expect(
-                    before.content == after.content,
-                    op.label,
-                    f"the second team's {op.method} changed the first team's {path}",
-                    exchange,
-                )
+        if before is not None:
+            after = ctx.api.get(record)
+            ctx.expect(
+                before.content == after.content,
+                ", ".join(op.label for op in writes),
+                f"the second team's {', '.join(op.method for op in writes)} changed the first "
+                f"team's {record}",
+                after,
+            )
 
 
 @rule(
