@@ -28,7 +28,7 @@ FULL_COVERAGE_PER_OPERATION = 90
 EXAMPLES_PHASE_PER_OPERATION = 4
 STATEFUL_REQUESTS = 40
 GUARD_REQUESTS = 16  # the records generated writes are kept to, and the team restored
-SMALL_STATEFUL_REQUESTS = 35  # 3 scenarios of up to 10 steps
+SMALL_STATEFUL_REQUESTS = 55  # 5 scenarios of up to 10 steps
 UNDOCUMENTED_METHOD_REQUESTS = 20  # one per path, beside the coverage quota
 MIN_COVERAGE_PER_OPERATION = 2  # one negative case and one unexpected method or positive case
 LONG_RUN_SECONDS = 10 * 60  # warn above this: the limit, not the deployment, sets the pace
@@ -45,7 +45,7 @@ class GeneratedSettings:
     requests: int  # the estimate
     # stateful scenarios: a few even in the smallest plan, so that some create is followed by
     # a read (GEN-009 judges nothing otherwise)
-    stateful_examples: int = 3
+    stateful_examples: int = 5
 
     def describe(self) -> str:
         coverage = (
@@ -100,7 +100,7 @@ def size_generated(budget: float | None, operations: int, max_examples: int) -> 
         + stateful
         + operations * (fuzzing + coverage + (EXAMPLES_PHASE_PER_OPERATION if examples else 0))
     )
-    return GeneratedSettings(fuzzing, examples, coverage, 10, requests, stateful_examples=3)
+    return GeneratedSettings(fuzzing, examples, coverage, 10, requests, stateful_examples=5)
 
 
 def _paths(contract: Contract) -> int:
