@@ -1,9 +1,10 @@
-"""The rule catalogue: every MUST of the contract as a rule with a stable ID.
+"""The rule catalogue: the contract's requirements as rules with stable IDs.
 
-Each rule names the clause it verifies (a JSON pointer into the OpenAPI document or a section of
-CONTRACT.md), a severity and what it needs to run. Rule bodies live in
-`schedulingkit.conformance.rules.<area>`; they register themselves with `@rule(...)` on import.
-IDs never change meaning: a retired rule's ID is not reused.
+Each rule declares the requirements it verifies (`verifies_requirements`: ids of the
+requirement catalogue shipped beside the document, `openapi/requirements.yaml`), a severity
+and what it needs to run. Rule bodies live in `schedulingkit.conformance.rules.<area>`; they
+register themselves with `@rule(...)` on import. IDs never change meaning: a retired rule's ID
+is not reused.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from schedulingkit.openapi.requirements import Requirement, load_catalogue
 
 if TYPE_CHECKING:
     from schedulingkit.conformance.context import RuleContext
@@ -46,6 +49,7 @@ RULE_MODULES = (
     "errors",
     "resources",
     "wire",
+    "state_changes",
     "generated",
     "ratelimit",
 )
@@ -57,7 +61,7 @@ class Rule:
 
     id: str
     title: str
-    clause: str
+    verifies_requirements: tuple[str, ...]
     severity: str
     needs: frozenset[str]
     check: Callable[[RuleContext], None] = field(compare=False, repr=False)
@@ -68,6 +72,13 @@ class Rule:
     def area(self) -> str:
         return self.id.split("-")[0]
 
+    @property
+    def requirements(self) -> list[Requirement]:
+        """The requirements this rule verifies, with their sentences (unknown ids left out:
+        `unknown_requirement_ids` reports them)."""
+        known = load_catalogue()
+        return [known[i] for i in self.verifies_requirements if i in known]
+
 
 _REGISTRY: dict[str, Rule] = {}
 
@@ -76,7 +87,7 @@ def rule(
     rule_id: str,
     title: str,
     *,
-    clause: str,
+    verifies: Iterable[str],
     severity: str = MAJOR,
     needs: Iterable[str] = (),
     observe: Callable[..., list[str]] | None = None,
@@ -87,7 +98,7 @@ def rule(
         if rule_id in _REGISTRY and _REGISTRY[rule_id].check is not check:
             raise ValueError(f"rule {rule_id} registered twice")
         _REGISTRY[rule_id] = Rule(
-            rule_id, title, clause, severity, frozenset(needs), check, observe
+            rule_id, title, tuple(verifies), severity, frozenset(needs), check, observe
         )
         return check
 
@@ -118,3 +129,23 @@ def select(patterns: Iterable[str] | None) -> list[Rule]:
     if not wanted:
         return rules
     return [r for r in rules if any(fnmatch.fnmatchcase(r.id, p) for p in wanted)]
+
+
+def unknown_requirement_ids(rules: Iterable[Rule] | None = None) -> dict[str, list[str]]:
+    """Rule id -> the requirement ids it cites that the catalogue does not have."""
+    known = load_catalogue()
+    found = {}
+    for item in catalogue() if rules is None else rules:
+        unknown = [i for i in item.verifies_requirements if i not in known]
+        if unknown or not item.verifies_requirements:
+            found[item.id] = unknown or ["(none cited)"]
+    return found
+
+
+def rules_verifying() -> dict[str, list[str]]:
+    """Requirement id -> the ids of the rules that verify it (every catalogued id present)."""
+    mapping: dict[str, list[str]] = {i: [] for i in load_catalogue().ids()}
+    for item in catalogue():
+        for requirement_id in item.verifies_requirements:
+            mapping.setdefault(requirement_id, []).append(item.id)
+    return mapping

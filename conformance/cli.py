@@ -7,74 +7,24 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
-from schedulingkit.conformance.catalogue import AREAS, catalogue
+from schedulingkit.conformance.catalogue import select
 from schedulingkit.conformance.config import SuiteConfig, UsageError
-from schedulingkit.conformance.report import FAILED, PASSED, Report
+from schedulingkit.conformance.output import (
+    STYLES,
+    console,
+    plain_progress,
+    print_catalogue,
+    print_plan,
+    print_report,
+    requirements_markdown,
+)
+from schedulingkit.conformance.report import Report
 from schedulingkit.conformance.runner import run_suite
-
-STYLES = {"passed": "green", "failed": "bold red", "skipped": "dim"}
-SHOWN_FAILURES = 5
 
 
 def _split(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
-
-
-def _print_catalogue(console: Console) -> None:
-    table = Table(title="Conformance rules")
-    for column in ("Rule", "Area", "Severity", "Needs", "Statement", "Clause"):
-        table.add_column(column, overflow="fold")
-    for rule in catalogue():
-        table.add_row(
-            rule.id,
-            AREAS.get(rule.area, rule.area),
-            rule.severity,
-            ", ".join(sorted(rule.needs)) or "-",
-            Text(rule.title),
-            Text(rule.clause),
-        )
-    console.print(table)
-
-
-def _print_report(console: Console, report: Report) -> None:
-    table = Table(title=f"Conformance of {report.base_url}")
-    table.add_column("Rule")
-    table.add_column("Result")
-    table.add_column("Statement / reason", overflow="fold")
-    for result in report.results:
-        status = result.status
-        text = Text(result.rule.title)
-        if status == "skipped":
-            text.append(f" (skipped: {result.reason})", style="dim")
-        elif status == FAILED:
-            text.append(f" ({len(result.failures) + result.omitted} failure(s))", style="red")
-        table.add_row(result.rule.id, Text(status, style=STYLES[status]), text)
-    console.print(table)
-    for result in report.results:
-        if result.status != FAILED:
-            continue
-        console.print(f"\n[bold red]{result.rule.id}[/] {result.rule.title}")
-        for failure in result.failures[:SHOWN_FAILURES]:
-            line = Text("  ")
-            line.append(failure.operation or "-", style="bold")
-            line.append(f": {failure.detail}")
-            console.print(line, highlight=False)
-            if failure.curl:
-                console.print(Text(f"    {failure.curl}", style="cyan"), highlight=False)
-        more = len(result.failures) - SHOWN_FAILURES + result.omitted
-        if more > 0:
-            console.print(f"  … and {more} more (see --report-json / --html)")
-    for note in report.notes:
-        console.print(Text(f"note: {note}", style="dim"), highlight=False)
-    summary = report.summary
-    console.print(
-        f"\n[green]{summary[PASSED]} passed[/], [red]{summary[FAILED]} failed[/], "
-        f"{summary['skipped']} skipped in {report.duration:.0f} s"
-    )
 
 
 def write_reports(
@@ -93,22 +43,51 @@ def write_reports(
         Path(html).write_text(html_report(report))
 
 
-@click.command()
-@click.option("--base-url", help="The API base URL, including /api/v1.")
+class WithServerSetup(click.Group):
+    """`schedulingkit conformance` runs the suite; `schedulingkit conformance setup` (the
+    reference server's, imported only when called: the suite never imports the server)
+    creates the tokens a run needs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return ["setup"]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name != "setup":
+            return None
+        from schedulingkit.cli import missing_server_modules, needs_server
+
+        missing = missing_server_modules()
+        if missing:
+            return needs_server("conformance setup", missing)
+        from schedulingkit.impl.cli import conformance_setup
+
+        return conformance_setup
+
+
+@click.group(cls=WithServerSetup, invoke_without_command=True)
+@click.pass_context
+@click.option("--base-url", envvar="SK_BASE_URL", help="The API base URL, including /api/v1.")
 @click.option(
-    "--token", envvar="SK_TOKEN", help="A token of the first team with every scope (or $SK_TOKEN)."
+    "--token",
+    envvar="SK_TOKEN",
+    help="A token of the first team with every scope. Default: $SK_TOKEN (keep tokens out of "
+    "the command line, where ps shows them).",
 )
 @click.option(
     "--other-team-token",
     envvar="SK_OTHER_TEAM_TOKEN",
-    help="A token of a second team (tenancy rules).",
+    help="A token of a second team (tenancy rules). Default: $SK_OTHER_TEAM_TOKEN.",
 )
 @click.option(
     "--limited-token",
     envvar="SK_LIMITED_TOKEN",
-    help="A token of the first team with only --limited-scopes.",
+    help="A token of the first team with only --limited-scopes. Default: $SK_LIMITED_TOKEN.",
 )
-@click.option("--limited-scopes", help="The scopes of --limited-token, comma-separated.")
+@click.option(
+    "--limited-scopes",
+    envvar="SK_LIMITED_SCOPES",
+    help="The scopes of --limited-token, comma-separated. Default: $SK_LIMITED_SCOPES.",
+)
 @click.option("--read-only", is_flag=True, help="Run only rules that write nothing.")
 @click.option("--rules", "rules", help="Rule IDs or globs, comma-separated (AUTH-*,PAGE-00[12]).")
 @click.option(
@@ -126,11 +105,26 @@ def write_reports(
     show_default=True,
     help="Seconds per request.",
 )
+@click.option(
+    "--max-duration",
+    type=click.FloatRange(min=1),
+    default=15.0,
+    show_default=True,
+    help="Minutes the run may take at the deployment's rate limit: the generated requests are "
+    "sized to fit.",
+)
 @click.option("--report-json", type=click.Path(dir_okay=False), help="Write the JSON report.")
 @click.option("--junit", type=click.Path(dir_okay=False), help="Write a JUnit XML report.")
 @click.option("--html", type=click.Path(dir_okay=False), help="Write a self-contained HTML report.")
 @click.option("--list", "list_rules", is_flag=True, help="Print the rule catalogue and exit.")
+@click.option(
+    "--requirements",
+    "list_requirements",
+    is_flag=True,
+    help="Print the requirement catalogue with the rules verifying each (Markdown) and exit.",
+)
 def conformance(
+    ctx: click.Context,
     base_url: str | None,
     token: str | None,
     other_team_token: str | None,
@@ -141,21 +135,30 @@ def conformance(
     max_examples: int,
     seed: int | None,
     timeout: float,
+    max_duration: float,
     report_json: str | None,
     junit: str | None,
     html: str | None,
     list_rules: bool,
+    list_requirements: bool,
 ) -> None:
     """Check a SchedulingKit deployment against the API v1 contract, rule by rule.
 
     Exit status: 0 when no rule failed, 1 when one did, 2 for usage or connection problems.
+    Tokens are read from SK_TOKEN, SK_OTHER_TEAM_TOKEN and SK_LIMITED_TOKEN; on the reference
+    server, `schedulingkit conformance setup` creates them and prints the command.
     """
-    console = Console()
+    if ctx.invoked_subcommand is not None:
+        return
+    out = console()
     if list_rules:
-        _print_catalogue(console)
+        print_catalogue(out)
+        return
+    if list_requirements:
+        click.echo(requirements_markdown())
         return
     if not base_url or not token:
-        raise click.UsageError("--base-url and --token are required")
+        raise click.UsageError("--base-url and --token (or $SK_TOKEN) are required")
     config = SuiteConfig(
         base_url=base_url,
         token=token,
@@ -167,38 +170,44 @@ def conformance(
         max_examples=max_examples,
         seed=seed,
         timeout=timeout,
+        max_duration=max_duration * 60,
     )
-    errors = Console(stderr=True)
     try:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(),
-            console=errors,
-            transient=True,
-        ) as progress:
-            task = progress.add_task("starting", total=None)
-
-            def on_progress(event, rule, result):
-                if event == "start":
-                    progress.update(task, description=f"{rule.id} {rule.title[:60]}")
-                elif event == "finish":
-                    progress.advance(task)
-                    progress.console.print(
-                        f"{rule.id:10} [{STYLES[result.status]}]{result.status}[/] "
-                        f"[dim]{result.duration:.1f}s[/dim]"
-                    )
-                elif event == "wait":
-                    progress.update(task, description=f"rate limited: waiting {result:.0f} s")
-
-            from schedulingkit.conformance.catalogue import select
-
-            progress.update(task, total=len(select(config.rules)))
-            report = run_suite(config, on_progress)
+        report = _run(config, out)
     except UsageError as exc:
-        errors.print(f"error: {exc}", highlight=False, markup=False)
+        console(stderr=True).print(f"error: {exc}", markup=False)
         sys.exit(2)
-    _print_report(console, report)
+    print_report(out, report)
     write_reports(report, report_json, junit, html)
     sys.exit(1 if report.failed else 0)
+
+
+def _run(config: SuiteConfig, out) -> Report:
+    """The run, with a progress bar on a terminal and plain progress lines elsewhere."""
+    if not out.is_terminal:
+        return run_suite(config, plain_progress(out))
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=out,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("starting", total=len(select(config.rules)))
+
+        def on_progress(event, rule, result):
+            if event == "plan":
+                print_plan(progress.console, result)
+            elif event == "start":
+                progress.update(task, description=f"{rule.id} {rule.title[:60]}")
+            elif event == "finish":
+                progress.advance(task)
+                progress.console.print(
+                    f"{rule.id:10} [{STYLES[result.status]}]{result.status}[/] "
+                    f"[dim]{result.duration:.1f}s, {result.requests} requests[/dim]"
+                )
+            elif event == "wait":
+                progress.update(task, description=f"rate limited (429): waiting {result:.0f} s")
+
+        return run_suite(config, on_progress)

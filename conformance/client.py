@@ -137,7 +137,7 @@ class ApiClient:
         url = self.url(path, params)
         for attempt in range(MAX_RETRIES_ON_429 + 1):
             try:
-                response = self.http.request(method, url, headers=sent, content=body)
+                response = self._send(method, url, sent, body)
             except httpx.TransportError as exc:
                 raise DeploymentUnreachable(f"{method} {url}: {exc}") from exc
             exchange = Exchange(
@@ -158,12 +158,36 @@ class ApiClient:
             self.wait_for_window(exchange)
         return exchange
 
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None
+    ) -> httpx.Response:
+        """One request; a read that timed out is sent once more (a deployment under load may
+        be slow once), a write never (it may have been applied)."""
+        try:
+            return self.http.request(method, url, headers=headers, content=body)
+        except httpx.TimeoutException:
+            if method != "GET":
+                raise
+            return self.http.request(method, url, headers=headers, content=body)
+
     def wait_for_window(self, exchange: Exchange) -> None:
         """Sleep until the rate-limit window that answered 429 is over."""
         delay = retry_after_seconds(exchange)
         if self.on_wait:
             self.on_wait(delay)
         time.sleep(delay)
+
+    def follow(self, url: str, operation: str = "") -> Exchange | None:
+        """GET a URL the deployment gave (a page link), with the token only when it is on the
+        base URL's origin: None for a link elsewhere (a token never leaves the deployment)."""
+        base, target = httpx.URL(self.base_url), httpx.URL(url)
+        if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+            return None
+        if not target.path.startswith(base.path.rstrip("/") + "/"):
+            return None
+        relative = target.path[len(base.path.rstrip("/")) :]
+        query = target.query.decode()
+        return self.get(relative + (f"?{query}" if query else ""), operation=operation)
 
     def get(self, path: str, **kwargs: Any) -> Exchange:
         return self.request("GET", path, **kwargs)

@@ -23,6 +23,7 @@ class SuiteConfig:
     max_examples: int = 10  # Schemathesis examples per operation in the fuzzing phases
     seed: int | None = None  # Schemathesis seed, for reproducible generation
     timeout: float = 30.0  # seconds per request
+    max_duration: float = 900.0  # seconds the run should take at the deployment's rate limit
     document: str | None = None  # another copy of the document (tests only)
 
     def validate(self) -> None:

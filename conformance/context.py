@@ -31,6 +31,21 @@ class SuiteState:
     run_id: str = field(default_factory=lambda: secrets.token_hex(4))
     cache: dict[str, Any] = field(default_factory=dict)
     fixtures: FixtureSet | None = None
+    current: RuleResult | None = None  # the rule running now (its requests are counted)
+    requests: dict[str, int] = field(default_factory=dict)  # token role -> requests sent
+    # operation label -> statuses answered to the main token so far (observer rules' own
+    # requests are spent only on operations no other rule has called)
+    seen: dict[str, set[int]] = field(default_factory=dict)
+
+    def count(self, exchange: Exchange) -> None:
+        """Count one request sent, for its token and for the rule running."""
+        self.requests[exchange.role] = self.requests.get(exchange.role, 0) + 1
+        if exchange.role == "main" and exchange.operation and exchange.status != 429:
+            self.seen.setdefault(exchange.operation, set()).add(exchange.status)
+        if self.current is not None:
+            self.current.requests += 1
+            if exchange.role == "main":
+                self.current.main_requests += 1
 
     @property
     def marker(self) -> str:
@@ -87,6 +102,16 @@ class RuleContext:
         if self.config.read_only or not include_writes:
             ops = [o for o in ops if not o.writes]
         return ops
+
+    def unseen(self, labels: list[str], *, error: bool = False) -> list[str]:
+        """The operation labels the main token has not called yet in this run (with `error`:
+        not yet answered with a 4xx or 5xx), for observer rules that judge every exchange."""
+        seen = self.state.seen
+        return [
+            label
+            for label in labels
+            if label not in seen or (error and not any(s >= 400 for s in seen[label]))
+        ]
 
     def checked(self, count: int = 1) -> None:
         self.result.checks += count

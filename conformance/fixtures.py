@@ -133,14 +133,16 @@ def plan(marker: str, ids: dict[str, list[int]]) -> dict[str, list[dict[str, Any
                     "event_type_id": et,
                     "client_id": client,
                     "location_id": loc,
+                    # 09:00 in Paris every day across the change to summer time (Sunday
+                    # 30 March 2031): 08:00Z before it, 07:00Z after
                     "title": f"{m} Weekly review",
-                    "starts_at": "2031-03-03T09:00:00Z",
-                    "ends_at": "2031-03-03T10:00:00Z",
+                    "starts_at": "2031-03-27T08:00:00Z",
+                    "ends_at": "2031-03-27T09:00:00Z",
                     "timezone": "Europe/Paris",
                     "recurrence": {
                         "frequency": "daily",
-                        "count": 6,
-                        "exclude_dates": ["2031-03-05"],
+                        "count": 7,
+                        "exclude_dates": ["2031-03-29"],
                     },
                 },
                 {
@@ -267,8 +269,9 @@ class FixtureSet:
     def owns(self, collection: str, item_id: Any) -> bool:
         return item_id in self.ids(collection)
 
-    def create(self, collection: str, body: dict[str, Any]) -> Created:
-        """POST one record and remember it (for cleanup) whatever the rules then do with it."""
+    def create(self, collection: str, body: dict[str, Any], *, read: bool = True) -> Created:
+        """POST one record and remember it (for cleanup) whatever the rules then do with it;
+        `read`: GET it right after (RES-001 compares; a record made to be spent needs not)."""
         op = self.state.contract.find("POST", collection)
         exchange = self.state.api.post(collection, body, operation=op.label if op else "")
         data = exchange.data
@@ -283,7 +286,8 @@ class FixtureSet:
             )
         created = Created(collection, data["id"], body, exchange, data)
         self.created.setdefault(collection, []).append(created)
-        created.read = self.state.api.get(created.path, operation=f"GET {collection}/{{id}}")
+        if read:
+            created.read = self.state.api.get(created.path, operation=f"GET {collection}/{{id}}")
         return created
 
     def create_all(self) -> None:

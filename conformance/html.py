@@ -18,6 +18,7 @@ def html_report(report: Report) -> str:
     template = environment.get_template("report.html.j2")
     return template.render(
         report=report,
+        info=report.info,
         summary=report.summary,
         areas=AREAS,
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

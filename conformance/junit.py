@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 
 from schedulingkit.conformance.report import FAILED, SKIPPED, Report
+
+
+def _properties(report: Report) -> list[tuple[str, str]]:
+    """What the run was: tool and contract versions, start, options, requests sent."""
+    found = [("base_url", report.base_url), ("run_id", report.run_id)]
+    if report.info is not None:
+        info = report.info
+        found += [
+            ("tool_version", info.tool_version),
+            ("contract_version", info.contract_version),
+            ("contract_sha256", info.contract_digest),
+            ("requirements_sha256", info.requirements_digest),
+            ("started_at", info.started_at),
+        ]
+        found += [(f"option.{k}", json.dumps(v)) for k, v in info.options.items()]
+    found += [
+        ("duration_seconds", f"{report.duration:.1f}"),
+        ("requests", str(report.request_count)),
+    ]
+    return found
 
 
 def junit_xml(report: Report) -> str:
@@ -21,6 +42,9 @@ def junit_xml(report: Report) -> str:
         errors="0",
         time=f"{report.duration:.3f}",
     )
+    properties = ET.SubElement(suite, "properties")
+    for name, value in _properties(report):
+        ET.SubElement(properties, "property", name=name, value=value)
     for result in report.results:
         case = ET.SubElement(
             suite,
@@ -29,6 +53,12 @@ def junit_xml(report: Report) -> str:
             name=f"{result.rule.id} {result.rule.title}",
             time=f"{result.duration:.3f}",
         )
+        case_properties = ET.SubElement(case, "properties")
+        ET.SubElement(case_properties, "property", name="requests", value=str(result.requests))
+        for requirement in result.rule.requirements:
+            ET.SubElement(
+                case_properties, "property", name=requirement.id, value=requirement.statement
+            )
         if result.status == SKIPPED:
             ET.SubElement(case, "skipped", message=result.reason or "skipped")
         elif result.status == FAILED:

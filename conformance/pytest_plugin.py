@@ -8,6 +8,7 @@ once, when the first of them runs, and each test passes, fails or skips as its r
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -20,14 +21,36 @@ _REPORT = pytest.StashKey[Any]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("schedulingkit", "SchedulingKit conformance")
     group.addoption(OPTION, default=None, help="API base URL incl. /api/v1")
-    group.addoption("--schedulingkit-token", default=None, help="a token with every scope")
-    group.addoption("--schedulingkit-other-team-token", default=None, help="a second team's token")
-    group.addoption("--schedulingkit-limited-token", default=None, help="a limited token")
-    group.addoption("--schedulingkit-limited-scopes", default="", help="its scopes, a,b,c")
+    # tokens default to the environment, like the CLI's: keep them off the command line
+    env = os.environ.get
+    group.addoption(
+        "--schedulingkit-token", default=env("SK_TOKEN"), help="every scope ($SK_TOKEN)"
+    )
+    group.addoption(
+        "--schedulingkit-other-team-token",
+        default=env("SK_OTHER_TEAM_TOKEN"),
+        help="a second team's token ($SK_OTHER_TEAM_TOKEN)",
+    )
+    group.addoption(
+        "--schedulingkit-limited-token",
+        default=env("SK_LIMITED_TOKEN"),
+        help="a limited token ($SK_LIMITED_TOKEN)",
+    )
+    group.addoption(
+        "--schedulingkit-limited-scopes",
+        default=env("SK_LIMITED_SCOPES", ""),
+        help="its scopes, a,b,c ($SK_LIMITED_SCOPES)",
+    )
     group.addoption("--schedulingkit-read-only", action="store_true", help="write nothing")
     group.addoption("--schedulingkit-rules", default="", help="rule IDs or globs, a,b,c")
     group.addoption("--schedulingkit-max-examples", type=int, default=5, help="Schemathesis")
     group.addoption("--schedulingkit-seed", type=int, default=None, help="Schemathesis seed")
+    group.addoption(
+        "--schedulingkit-max-duration",
+        type=float,
+        default=15.0,
+        help="minutes the run may take at the deployment's rate limit",
+    )
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -47,6 +70,7 @@ def _suite_config(config: pytest.Config):
         rules=_split(config.getoption("--schedulingkit-rules")),
         max_examples=config.getoption("--schedulingkit-max-examples"),
         seed=config.getoption("--schedulingkit-seed"),
+        max_duration=config.getoption("--schedulingkit-max-duration") * 60,
     )
 
 
@@ -96,7 +120,8 @@ class RuleTest(pytest.Item):
         if result.status == "skipped":
             pytest.skip(result.reason or "skipped")
         if result.status == "failed":
-            lines = [f"{result.rule.id} {result.rule.title} ({result.rule.clause})"]
+            lines = [f"{result.rule.id} {result.rule.title}"]
+            lines += [f"  requirement {r.id}: {r.statement}" for r in result.rule.requirements]
             for failure in result.failures:
                 lines.append(f"- {failure.operation}: {failure.detail}")
                 if failure.curl:

@@ -36,6 +36,8 @@ class RuleResult:
     checks: int = 0  # individual assertions made (operations x cases)
     omitted: int = 0  # failures beyond MAX_FAILURES_PER_RULE
     duration: float = 0.0
+    requests: int = 0  # HTTP requests sent while the rule ran (fixtures it needed included)
+    main_requests: int = 0  # those sent with --token (they spend its rate-limit window)
 
     def add_failure(self, failure: Failure) -> None:
         if any(
@@ -53,14 +55,41 @@ class RuleResult:
             "id": self.rule.id,
             "title": self.rule.title,
             "area": self.rule.area,
-            "clause": self.rule.clause,
+            "verifies_requirements": [
+                {"id": r.id, "statement": r.statement} for r in self.rule.requirements
+            ],
             "severity": self.rule.severity,
             "status": self.status,
             "reason": self.reason,
             "checks": self.checks,
+            "requests": self.requests,
             "duration": round(self.duration, 3),
             "failures": [f.to_dict() for f in self.failures],
             "omitted_failures": self.omitted,
+        }
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What a report was produced by and against: enough to reproduce and to compare runs."""
+
+    tool_version: str
+    contract_version: str
+    contract_digest: str  # sha256 of the OpenAPI document the run judged against
+    requirements_digest: str  # sha256 of the requirement catalogue
+    started_at: str  # RFC 3339, UTC
+    options: dict[str, Any]  # the run's options, tokens left out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tool": {"name": "schedulingkit conformance", "version": self.tool_version},
+            "contract": {
+                "version": self.contract_version,
+                "sha256": self.contract_digest,
+                "requirements_sha256": self.requirements_digest,
+            },
+            "started_at": self.started_at,
+            "options": self.options,
         }
 
 
@@ -73,6 +102,13 @@ class Report:
     results: list[RuleResult] = field(default_factory=list)
     duration: float = 0.0
     notes: list[str] = field(default_factory=list)  # e.g. fixtures the suite could not remove
+    info: RunInfo | None = None
+    requests: dict[str, int] = field(default_factory=dict)  # token role -> requests sent
+    plan: dict[str, Any] = field(default_factory=dict)  # the request plan made at preflight
+
+    @property
+    def request_count(self) -> int:
+        return sum(self.requests.values())
 
     @property
     def summary(self) -> dict[str, int]:
@@ -99,7 +135,10 @@ class Report:
             "summary": self.summary,
             "base_url": self.base_url,
             "run_id": self.run_id,
+            **(self.info.to_dict() if self.info else {}),
             "duration": round(self.duration, 2),
+            "requests": {"total": self.request_count, "by_token": dict(self.requests)},
+            "plan": self.plan,
             "notes": self.notes,
             "rules": [r.to_dict() for r in self.results],
         }

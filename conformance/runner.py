@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 from schedulingkit.conformance.catalogue import LIMITED, OTHER_TEAM, WRITE, Rule, select
@@ -17,7 +18,17 @@ from schedulingkit.conformance.client import ApiClient, DeploymentUnreachable, E
 from schedulingkit.conformance.config import SuiteConfig, UsageError
 from schedulingkit.conformance.context import RuleContext, Skip, SuiteState
 from schedulingkit.conformance.contract import load_contract
-from schedulingkit.conformance.report import FAILED, SKIPPED, Failure, Report, RuleResult
+from schedulingkit.conformance.preflight import preflight
+from schedulingkit.conformance.report import (
+    FAILED,
+    PASSED,
+    SKIPPED,
+    Failure,
+    Report,
+    RuleResult,
+    RunInfo,
+)
+from schedulingkit.conformance.runinfo import run_info
 
 # progress(event, rule, result): event is "start" or "finish"; "wait" passes the seconds as rule
 Progress = Callable[[str, Rule | None, RuleResult | float | None], None]
@@ -30,24 +41,37 @@ def run_suite(config: SuiteConfig, progress: Progress | None = None) -> Report:
     if not rules:
         raise UsageError(f"no rule matches {', '.join(config.rules)}")
     started = time.monotonic()
+    info: RunInfo = run_info(config, datetime.now(UTC))
     with httpx.Client(timeout=config.timeout, follow_redirects=False) as http:
         state = _state(config, http, progress)
-        report = Report(base_url=config.base_url, run_id=state.run_id)
+        report = Report(base_url=config.base_url, run_id=state.run_id, info=info)
         results = [RuleResult(rule) for rule in rules]
         _attach_observers(state, results)
         try:
-            _preflight(state)
+            report.plan = preflight(state, rules, progress).to_dict()
             for result in results:
                 _run_rule(state, result, progress)
         except DeploymentUnreachable as exc:
             raise UsageError(f"the deployment stopped answering: {exc}") from exc
         finally:
+            state.current = None
             report.notes.extend(state.cache.get("notes", []))
-            if state.fixtures is not None:
-                report.notes.extend(state.fixtures.cleanup())
+            report.notes.extend(_cleanup(state))
         report.results = results
+        report.requests = dict(state.requests)
     report.duration = time.monotonic() - started
     return report
+
+
+def _cleanup(state: SuiteState) -> list[str]:
+    """Remove the fixtures; a deployment that stopped answering leaves them, said in a note
+    (the run's own error, not the cleanup's, is what the vendor must see)."""
+    if state.fixtures is None:
+        return []
+    try:
+        return state.fixtures.cleanup()
+    except DeploymentUnreachable as exc:
+        return [f"could not clean up ({exc}): the suite's records are marked {state.marker}"]
 
 
 def _state(config: SuiteConfig, http: httpx.Client, progress: Progress | None) -> SuiteState:
@@ -76,6 +100,7 @@ def _attach_observers(state: SuiteState, results: list[RuleResult]) -> None:
     watchers = [r for r in results if r.rule.observe is not None]
 
     def observe(exchange: Exchange) -> None:
+        state.count(exchange)
         for result in watchers:
             assert result.rule.observe is not None
             problems = result.rule.observe(state, exchange)
@@ -95,40 +120,6 @@ def _attach_observers(state: SuiteState, results: list[RuleResult]) -> None:
     state.cache["observe"] = observe  # Schemathesis exchanges are fed here too
 
 
-def _preflight(state: SuiteState) -> None:
-    """Fail fast, with one line, when the deployment or a token cannot be used."""
-    base = state.config.base_url
-    try:
-        main = state.api.get("/team", operation="GET /team")
-    except DeploymentUnreachable as exc:
-        raise UsageError(f"cannot reach {base}: {exc.__cause__ or exc}") from exc
-    if main.status == 401:
-        raise UsageError(f"--token was rejected (GET {base}/team answered 401)")
-    if main.status == 403:
-        raise UsageError("--token lacks team:read: give a token with every scope (*)")
-    team = main.data if isinstance(main.data, dict) else None
-    if main.status != 200 or team is None:
-        raise UsageError(
-            f"GET {base}/team answered {main.status}, not a team: is the base URL right "
-            "(it includes /api/v1)?"
-        )
-    state.cache["team"] = team
-    if state.other is not None:
-        other = state.other.get("/team", operation="GET /team")
-        if other.status == 401:
-            raise UsageError("--other-team-token was rejected (401)")
-        if (
-            other.status == 200
-            and isinstance(other.data, dict)
-            and other.data.get("id") == team.get("id")
-        ):
-            raise UsageError("--other-team-token belongs to the same team as --token")
-    if state.limited is not None:
-        limited = state.limited.get("/team", operation="GET /team")
-        if limited.status == 401:
-            raise UsageError("--limited-token was rejected (401)")
-
-
 def _missing_needs(rule: Rule, state: SuiteState) -> str | None:
     if WRITE in rule.needs and state.config.read_only:
         return "writes data (--read-only)"
@@ -143,6 +134,7 @@ def _run_rule(state: SuiteState, result: RuleResult, progress: Progress | None) 
     if progress:
         progress("start", result.rule, None)
     started = time.monotonic()
+    state.current = result
     reason = _missing_needs(result.rule, state)
     if reason:
         result.status, result.reason = SKIPPED, reason
@@ -163,6 +155,9 @@ def _run_rule(state: SuiteState, result: RuleResult, progress: Progress | None) 
                     f"({last.filename.rsplit('/', 1)[-1]}:{last.lineno})",
                 )
             )
+    state.current = None
+    if result.status == PASSED and result.checks == 0:  # a pass needs evidence
+        result.status, result.reason = SKIPPED, "exercised nothing: no request it applies to"
     result.duration = time.monotonic() - started
     if progress:
         progress("finish", result.rule, result)

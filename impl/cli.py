@@ -347,6 +347,95 @@ def _seed(team_id: int) -> dict[str, int]:
     return seed(_settings().database_url, team_id).counts()
 
 
+# What a limited token may do when the vendor does not say: two reads, so SCOPE-001 has
+# many operations to be refused and SCOPE-002 a few to be allowed.
+DEFAULT_LIMITED_SCOPES = "clients:read,taxes:read"
+
+
+def _conformance_tokens(database, team_id: int, limited_scopes: list[str]) -> dict[str, str]:
+    """A token with every scope for `team_id`, a second team with its own, and a limited
+    token of `team_id`: the three tokens a full conformance run needs."""
+    from .data.tokens import create_token
+    from .services.team import create_team
+
+    with database.system_session() as session:
+        other = create_team(session, f"Conformance other team (of team {team_id})")
+        click.echo(
+            f"tokens: team {team_id} (every scope; limited: {', '.join(limited_scopes)}), "
+            f"team {other.id} {other.name!r} (every scope)",
+            err=True,  # stdout stays a file the shell can source
+        )
+        return {
+            "SK_TOKEN": create_token(session, team_id, "conformance").plaintext,
+            "SK_OTHER_TEAM_TOKEN": create_token(session, other.id, "conformance").plaintext,
+            "SK_LIMITED_TOKEN": create_token(
+                session, team_id, "conformance limited", limited_scopes
+            ).plaintext,
+            "SK_LIMITED_SCOPES": ",".join(limited_scopes),
+        }
+
+
+def _print_conformance_command(base_url: str, tokens: dict[str, str]) -> None:
+    """The environment and the exact command of a full run (tokens stay out of argv)."""
+    import shlex
+
+    from .settings import Settings
+
+    for name, value in {"SK_BASE_URL": base_url, **tokens}.items():
+        click.echo(f"export {name}={shlex.quote(value)}")
+    limit = Settings.from_env().rate_limit
+    click.echo(
+        f"# the server limits each token to {limit}; the run fits --max-duration (15 min) "
+        "at that limit: serve with SCHEDULINGKIT_RATE_LIMIT=3000/minute for a run of about "
+        "3 min"
+    )
+    click.echo("schedulingkit conformance --report-json conformance.json --html conformance.html")
+
+
+@click.command("setup")
+@click.option(
+    "--team",
+    "team_id",
+    type=click.IntRange(min=1),
+    help="The team to certify with (default: a new team named Conformance).",
+)
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:8000/api/v1",
+    show_default=True,
+    help="Where the server answers, for the printed command.",
+)
+@click.option(
+    "--limited-scopes",
+    default=DEFAULT_LIMITED_SCOPES,
+    show_default=True,
+    help="The scopes of the limited token.",
+)
+@_fail_on_errors
+def conformance_setup(team_id: int | None, base_url: str, limited_scopes: str) -> None:
+    """Create the tokens a full conformance run needs on this server, and print the command.
+
+    Migrates the database, creates (or uses) the first team with a token of every scope, a
+    second team with its token, and a limited token of the first team; prints them as
+    `export SK_...=` lines followed by the exact `schedulingkit conformance` command.
+    """
+    from .data.models.platform import Team
+    from .services.team import create_team
+
+    scopes = _parse_scopes(limited_scopes) or []
+    _migrate(_settings().database_url)
+    database = _database()
+    with database.system_session() as session:
+        if team_id is None:
+            team_id = create_team(session, "Conformance").id
+            click.echo(f"created team {team_id} 'Conformance'", err=True)
+        elif session.get(Team, team_id) is None:
+            raise LookupError(f"no team with id {team_id}")
+    tokens = _conformance_tokens(database, team_id, scopes)
+    database.dispose()
+    _print_conformance_command(base_url, tokens)
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help=HOST_HELP)
 @click.option(
@@ -357,14 +446,21 @@ def _seed(team_id: int) -> dict[str, int]:
     is_flag=True,
     help="Create a new seeded team and token instead of reusing the last run's.",
 )
+@click.option(
+    "--conformance",
+    "for_conformance",
+    is_flag=True,
+    help="Also create a second team and a limited token, and print the conformance command.",
+)
 @_fail_on_errors
-def demo(host: str, port: int, fresh: bool) -> None:
+def demo(host: str, port: int, fresh: bool, for_conformance: bool) -> None:
     """Serve the API with a seeded demo team, and print a token and how to call it.
 
     The first run migrates the database (default: a SQLite file in
     ~/.local/share/schedulingkit), creates and seeds the team "Demo Clinic" and a token;
     later runs on the same database reuse both (the token is kept, readable by you only, in
-    ~/.local/share/schedulingkit/demo.json), unless --fresh.
+    ~/.local/share/schedulingkit/demo.json), unless --fresh. With --conformance it also
+    prints the tokens and the command of a full conformance run against it.
     """
     from . import demo as demo_team
     from .startup import check_dependencies, check_port, listen_url
@@ -377,6 +473,11 @@ def demo(host: str, port: int, fresh: bool) -> None:
     try:
         state = data_directory() / demo_team.STATE_FILE
         prepared = demo_team.prepare(database, state, _seed, fresh=fresh)
+        tokens = (
+            _conformance_tokens(database, prepared.team_id, DEFAULT_LIMITED_SCOPES.split(","))
+            if for_conformance
+            else None
+        )
     finally:
         database.dispose()
     _print_startup(settings, host, port, 1)
@@ -397,4 +498,7 @@ def demo(host: str, port: int, fresh: bool) -> None:
         f'{"try:":<12}curl -H "Authorization: Bearer {prepared.token}" '
         f'-H "Accept: application/json" {base}/event-types'
     )
+    if tokens is not None:
+        click.echo("conformance, in another shell while this one serves:")
+        _print_conformance_command(base, tokens)
     _run_server(host, port, 1)

@@ -7,6 +7,7 @@ it is called, so `schedulingkit --help` stays fast and a command's dependencies 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 import click
 
@@ -24,6 +25,33 @@ COMMANDS: dict[str, str] = {
 }
 
 
+# The reference server's commands need the `server` extra; the suite, `docs` and `spec` do not.
+SERVER_COMMANDS = frozenset({"serve", "db", "team", "token", "seed", "demo"})
+SERVER_MODULES = ("connexion", "uvicorn", "sqlalchemy", "alembic", "limits")
+
+
+def missing_server_modules() -> list[str]:
+    """The server's dependencies that are not installed."""
+    return [name for name in SERVER_MODULES if importlib.util.find_spec(name) is None]
+
+
+def needs_server(name: str, missing: list[str]) -> click.Command:
+    """A stand-in for a server command when the `server` extra is not installed."""
+
+    @click.command(
+        name,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+        help="Needs the reference server: pip install 'schedulingkit[server]'.",
+    )
+    def stand_in() -> None:
+        raise click.ClickException(
+            f"`schedulingkit {name}` runs the reference server, whose dependencies are not "
+            f"installed ({', '.join(missing)}): pip install 'schedulingkit[server]'"
+        )
+
+    return stand_in
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use."""
 
@@ -34,6 +62,10 @@ class LazyGroup(click.Group):
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
+        if cmd_name in SERVER_COMMANDS:
+            missing = missing_server_modules()
+            if missing:
+                return needs_server(cmd_name, missing)
         module_name, attribute = target.split(":")
         try:
             module = importlib.import_module(module_name)

@@ -85,7 +85,9 @@ def test_reference_server_passes_every_targeted_rule(space: Workspace):
 
 
 def test_a_server_that_cannot_start_is_an_error_not_a_catch(space: Workspace):
-    unknown = Fault("not-in-the-catalogue", "AUTH-001", lambda make, _c: make(), object)
+    unknown = Fault(
+        "not-in-the-catalogue", "AUTH-001", "REQ-AUTH-01", lambda make, _c: make(), object
+    )
     outcome = check(space, unknown, [unknown.rule], GENEROUS_RATE_LIMIT)
     assert outcome.status("AUTH-001") == ERROR
     assert "not-in-the-catalogue" in outcome.details["AUTH-001"][0]

@@ -183,7 +183,17 @@ def test_read_only_run_writes_nothing(full_run: Run, deployment: Deployment):
             base_url=deployment.base_url,
             token=token,
             read_only=True,
-            rules=("AUTH-*", "SCOPE-*", "ERR-*", "WIRE-*", "PAGE-*", "FILT-*", "RES-001", "TEN-*"),
+            rules=(
+                "AUTH-*",
+                "SCOPE-*",
+                "ERR-*",
+                "WIRE-*",
+                "PAGE-*",
+                "FILT-*",
+                "RES-001",
+                "TEN-*",
+                "GEN-009",
+            ),
         )
     )
     assert _totals(token, deployment.base_url) == before
@@ -194,6 +204,8 @@ def test_read_only_run_writes_nothing(full_run: Run, deployment: Deployment):
     assert "TEN-001" in skipped and "SCOPE-001" in skipped  # no second team, no limited token
     assert report.result("PAGE-004").status == "passed"
     assert report.result("FILT-001").status == "passed"
+    # no create was sent, so the stateful read-back check judged nothing: skipped, not passed
+    assert skipped["GEN-009"].startswith("Schemathesis generated no request this check applies")
 
 
 def test_a_failing_rule_exits_1_and_shows_how_to_reproduce(deployment: Deployment):
@@ -224,13 +236,43 @@ def test_a_failing_rule_exits_1_and_shows_how_to_reproduce(deployment: Deploymen
         (["--token", "1|unknown"], "--token was rejected"),
         (["--token", "{spare}", "--rules", "NOPE-*"], "no rule matches"),
         (["--token", "{spare}", "--other-team-token", "{spare}"], "same team"),
+        (["--token", "{spare}", "--other-team-token", "{limited}"], "got 403 on GET /team"),
+        (["--token", "{spare}", "--other-team-token", "1|unknown"], "got 401 on GET /team"),
         (["--token", "{spare}", "--limited-token", "{spare}"], "go together"),
+        (
+            [
+                "--token",
+                "{spare}",
+                "--limited-token",
+                "{spare}",
+                "--limited-scopes",
+                "clients:read",
+            ],
+            "abilities differ from --limited-scopes",
+        ),
+        (
+            [
+                "--token",
+                "{spare}",
+                "--limited-token",
+                "{limited}",
+                "--limited-scopes",
+                "events:read",
+            ],
+            "abilities differ from --limited-scopes",
+        ),
+        (["--token", "{spare}", "--limited-token", "1|nope", "--limited-scopes", "a:b"], "unknown"),
     ],
 )
 def test_usage_and_connection_problems_exit_2_with_one_line(
     deployment: Deployment, args: list[str], message: str
 ):
-    args = [a.replace("{spare}", deployment.spare_tokens[1]) for a in args]
+    args = [
+        a.replace("{spare}", deployment.spare_tokens[1]).replace(
+            "{limited}", deployment.limited_token
+        )
+        for a in args
+    ]
     if "--base-url" not in args:
         args = ["--base-url", deployment.base_url, *args]
     done = cli(*args, timeout=60)

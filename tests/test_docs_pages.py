@@ -47,9 +47,9 @@ def rows_by_first_cell(section: str) -> dict[str, list[str]]:
     return {row[0]: row for row in table_rows(section)}
 
 
-def test_there_is_one_page_per_tag_and_an_overview(pages):
-    assert "index.md" in pages
-    assert len(pages) == 1 + len(DOCUMENT["tags"])
+def test_there_is_one_page_per_tag_an_overview_and_the_requirements(pages):
+    assert "index.md" in pages and "requirements.md" in pages
+    assert len(pages) == 2 + len(DOCUMENT["tags"])
     for tag in DOCUMENT["tags"]:
         assert any(
             text.startswith('<a id="') and f"\n# {tag['name']}\n" in text for text in pages.values()
@@ -203,3 +203,15 @@ def test_a_changed_document_changes_the_pages(tmp_path, pages):
     assert "`notes`" in search["`search`"][-2] and "`email`" not in search["`search`"][-2]
     assert '"name": "Changed Hopper"' in changed["clients.md"]
     assert '"name": "Grace Hopper"' in pages["clients.md"]
+
+
+def test_the_requirements_page_shows_every_requirement_with_its_sentence(pages):
+    from schedulingkit.openapi.requirements import load_catalogue
+
+    page = pages["requirements.md"]
+    for requirement in load_catalogue().requirements:
+        row = next(line for line in page.splitlines() if f"`{requirement.id}`" in line)
+        assert requirement.statement.split("`")[0].strip() in row
+        if requirement.untestable:
+            assert "Not from outside" in row
+    assert "(requirements.md)" in pages["index.md"]

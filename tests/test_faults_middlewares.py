@@ -19,6 +19,7 @@ from tests.faults import (
     pagination,
     ratelimit,
     resources,
+    semantics,
     wire,
 )
 from tests.faults.catalogue import FAULTS
@@ -455,3 +456,88 @@ def test_routes_read_filters_and_item_fields_from_the_document():
     assert index.item_properties(invoices)["issue_date"]["format"] == "date"
     assert "name" in (index.request_properties(index.operation("createClient")) or set())
     assert index.request_properties(index.operation("listClients")) is None
+
+
+# --- meaning: the faults only a recomputing, link-following, reading-back suite sees ---------
+
+
+def test_dst_ignored_keeps_the_first_offset_after_a_dst_change():
+    occurrences = page(
+        [
+            {"starts_at": "2031-03-29T08:00:00Z", "timezone": "Europe/Paris"},
+            {"starts_at": "2031-03-30T07:00:00Z", "timezone": "Europe/Paris"},
+        ]
+    )
+    app = semantics.DstIgnored(canned_app(200, occurrences))
+    body = json_of(TestClient(app).get(f"{V1}/events/4/occurrences"))
+    assert [o["starts_at"] for o in body["data"]] == [
+        "2031-03-29T08:00:00Z",
+        "2031-03-30T08:00:00Z",
+    ]
+    untouched = json_of(TestClient(app).get(f"{V1}/events"))  # another operation
+    assert untouched["data"][1]["starts_at"] == "2031-03-30T07:00:00Z"
+
+
+def test_inclusive_tax_as_exclusive_adds_the_tax_on_top_and_keeps_totals_consistent():
+    invoice = {
+        "status": "sent",
+        "discount": 0,
+        "amount_paid": 0,
+        "items": [{"amount": 12000, "taxes": [{"rate": "5.5", "inclusive": True, "amount": 626}]}],
+        "subtotal": 11374,
+        "tax_total": 626,
+        "total": 12000,
+        "amount_due": 12000,
+    }
+    app = semantics.InclusiveTaxAsExclusive(canned_app(200, {"data": invoice}))
+    data = json_of(TestClient(app).get(f"{V1}/invoices/3"))["data"]
+    assert data["items"][0]["taxes"] == [{"rate": "5.5", "inclusive": False, "amount": 660}]
+    assert (data["subtotal"], data["tax_total"], data["total"], data["amount_due"]) == (
+        12000,
+        660,
+        12660,
+        12660,
+    )
+
+
+def test_stale_status_in_lists_shows_the_status_a_record_was_created_with():
+    state = {"status": "confirmed"}
+
+    async def events(request):
+        from starlette.responses import JSONResponse
+
+        record = {"id": 9, "status": state["status"]}
+        if request.method == "POST":
+            return JSONResponse({"data": record}, status_code=201)
+        if request.url.path.endswith("/events"):
+            return JSONResponse(page([record]))
+        return JSONResponse({"data": record})
+
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    inner = Starlette(
+        routes=[
+            Route(f"{V1}/events", events, methods=["GET", "POST"]),
+            Route(f"{V1}/events/9", events),
+        ]
+    )
+    client = TestClient(semantics.StaleStatusInLists(inner))
+    client.post(f"{V1}/events", json={})
+    state["status"] = "cancelled"
+    assert json_of(client.get(f"{V1}/events/9"))["data"]["status"] == "cancelled"
+    assert json_of(client.get(f"{V1}/events"))["data"][0]["status"] == "confirmed"
+
+
+def test_refund_not_recorded_hides_refund_transactions_from_lists():
+    rows = [{"id": 1, "type": "payment"}, {"id": 2, "type": "refund"}]
+    app = semantics.RefundNotRecorded(canned_app(200, page(rows, total=2)))
+    body = json_of(TestClient(app).get(f"{V1}/transactions"))
+    assert [r["id"] for r in body["data"]] == [1] and body["meta"]["total"] == 1
+
+
+def test_links_drop_per_page_keeps_filters_and_page_but_not_per_page():
+    links = {"first": "http://x/api/v1/clients?search=a&per_page=2&page=1", "prev": None}
+    app = semantics.LinksDropPerPage(canned_app(200, {**page([]), "links": links}))
+    body = json_of(TestClient(app).get(f"{V1}/clients"))
+    assert body["links"] == {"first": "http://x/api/v1/clients?search=a&page=1", "prev": None}

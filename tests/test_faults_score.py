@@ -18,5 +18,5 @@ def test_markdown_counts_catches_and_shows_misses_and_baseline_failures():
     assert "**1 / 2**" in text
     assert "passes 1 of the 2 targeted rules (not: PAGE-005)." in text
     assert "| 1 | `problem-json` |" in text
-    assert text.splitlines()[-2].endswith("| ERR-001 | yes |")
-    assert text.splitlines()[-1].endswith("| PAGE-005 | **no** (passed) |")
+    assert text.splitlines()[-2].endswith("| REQ-ERR-01 | ERR-001 | yes |")
+    assert text.splitlines()[-1].endswith("| REQ-PAGE-05 | PAGE-005 | **no** (passed) |")

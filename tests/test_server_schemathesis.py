@@ -69,7 +69,7 @@ class Budget:
 BUDGETS = {"sqlite": Budget(max_examples=20, max_steps=10), "postgresql": Budget(8, 8)}
 # The long run a closing note records (20,000+ requests per backend, ~15-25 min each):
 # SCHEDULINGKIT_SCHEMATHESIS_BUDGET=long pytest tests/test_server_schemathesis.py -k finds -s
-LONG_BUDGET = Budget(max_examples=150, max_steps=40)
+LONG_BUDGET = Budget(max_examples=400, max_steps=100)
 
 
 def _date_range_operations() -> list[str]:

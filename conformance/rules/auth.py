@@ -11,7 +11,6 @@ from schedulingkit.conformance.checks import unauthenticated_problems
 from schedulingkit.conformance.context import RuleContext
 from schedulingkit.conformance.probes import harmless_call
 
-CLAUSE = "CONTRACT.md#authentication-and-scopes; #/components/responses/Unauthorized"
 ALPHABET = string.ascii_letters + string.digits
 
 
@@ -34,7 +33,7 @@ def _refused_everywhere(ctx: RuleContext, authorizations: list[str | None], why:
     "AUTH-001",
     "A request without a token answers 401 with the error shape and "
     "WWW-Authenticate: Bearer, on every operation",
-    clause=CLAUSE,
+    verifies=["REQ-AUTH-01"],
     severity=CRITICAL,
 )
 def missing_token(ctx: RuleContext) -> None:
@@ -44,7 +43,7 @@ def missing_token(ctx: RuleContext) -> None:
 @rule(
     "AUTH-002",
     "A malformed Authorization header answers 401 on every operation",
-    clause=CLAUSE,
+    verifies=["REQ-AUTH-02"],
     severity=CRITICAL,
 )
 def malformed_token(ctx: RuleContext) -> None:
@@ -59,7 +58,7 @@ def malformed_token(ctx: RuleContext) -> None:
 @rule(
     "AUTH-003",
     "A well-formed but unknown token answers 401 on every operation",
-    clause=CLAUSE,
+    verifies=["REQ-AUTH-03"],
     severity=CRITICAL,
 )
 def unknown_token(ctx: RuleContext) -> None:
@@ -69,7 +68,7 @@ def unknown_token(ctx: RuleContext) -> None:
 @rule(
     "AUTH-004",
     "A revoked-looking token (a real token id with another secret) answers 401 on every operation",
-    clause=CLAUSE,
+    verifies=["REQ-AUTH-04"],
     severity=CRITICAL,
 )
 def revoked_looking_token(ctx: RuleContext) -> None:
@@ -81,7 +80,7 @@ def revoked_looking_token(ctx: RuleContext) -> None:
     "AUTH-005",
     "Authentication comes before validation and lookups: a request without a "
     "token and with invalid parameters still answers 401",
-    clause="CONTRACT.md#authentication-and-scopes (order)",
+    verifies=["REQ-AUTH-05"],
     severity=MAJOR,
 )
 def authentication_first(ctx: RuleContext) -> None:

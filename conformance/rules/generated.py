@@ -24,16 +24,17 @@ from contextlib import suppress
 from typing import Any
 
 import httpx
+from schedulingkit.conformance.budget import GeneratedSettings, resize_generated
 from schedulingkit.conformance.catalogue import CRITICAL, MAJOR, MINOR, rule
 from schedulingkit.conformance.checks import as_instant
 from schedulingkit.conformance.client import Exchange
 from schedulingkit.conformance.context import RuleContext, SuiteState
 from schedulingkit.conformance.fixtures import Created
+from schedulingkit.conformance.probes import UNKNOWN_ID
 from schedulingkit.conformance.report import Failure
 from schedulingkit.conformance.rules.resources import collections, throwaway_body
 from schedulingkit.openapi import document_path
 
-CLAUSE = "#/paths (every operation, its schemas and responses)"
 _ACTIVE: dict[str, Any] = {}  # the run Schemathesis is serving, for the global before_call hook
 
 
@@ -54,23 +55,40 @@ def _hooks_registered() -> None:
 
 
 def schemathesis_config(
-    max_examples: int, seed: int | None, read_only: bool = False
+    max_examples: int,
+    seed: int | None,
+    read_only: bool = False,
+    settings: GeneratedSettings | None = None,
 ) -> dict[str, Any]:
     """The Schemathesis configuration of a run (TRACE alone probes methods when read-only:
-    even a deployment that wrongly implemented PATCH cannot change anything)."""
+    even a deployment that wrongly implemented PATCH cannot change anything), sized by the
+    run's plan when it has one."""
+    if settings is not None:
+        max_examples = settings.max_examples
     config: dict[str, Any] = {
         "rate-limit": "auto",
         # nothing written to the working directory: no example database, no cache
         "generation": {"max-examples": max_examples, "allow-x00": False, "database": "none"},
         "cache": {"enabled": False},
         "phases": {
-            "examples": {"enabled": True, "fill-missing": True},
+            "examples": {
+                "enabled": settings is None or settings.examples_phase,
+                "fill-missing": True,
+            },
             "coverage": {
                 "enabled": True,
                 "unexpected-methods": ["TRACE"] if read_only else ["PATCH", "TRACE"],
             },
             "fuzzing": {"enabled": True},
-            "stateful": {"enabled": True, "max-steps": 10},
+            "stateful": {
+                "enabled": True,
+                "max-steps": settings.stateful_steps if settings is not None else 10,
+                "generation": {
+                    "max-examples": settings.stateful_examples if settings else max_examples,
+                    "allow-x00": False,
+                    "database": "none",
+                },
+            },
         },
         "checks": {
             "use_after_free": {"enabled": False},
@@ -130,7 +148,7 @@ class _Guard:
         for collection, _ in collections(ctx):
             source = fixtures.records(collection)
             if source:
-                record = fixtures.create(collection, throwaway_body(source[0]))
+                record = fixtures.create(collection, throwaway_body(source[0]), read=False)
                 self.targets[collection] = record.id
                 self.own.setdefault(collection, set()).add(record.id)
 
@@ -144,9 +162,15 @@ class _Guard:
             current = int(params["id"])
         except (TypeError, ValueError):
             current = None
-        if current not in self.own.get(collection, set()):
-            target = self.targets.get(collection)
-            params["id"] = target if target is not None else 987654321
+        own, target = self.own.get(collection, set()), self.targets.get(collection)
+        if method == "DELETE":
+            # only what Schemathesis created may go; the record made for the writes stays
+            # (ids seen in responses are reused: a deleted target would answer the later
+            # writes 404 and blame the server)
+            if current not in own or current == target:
+                params["id"] = UNKNOWN_ID
+        elif current not in own:
+            params["id"] = target if target is not None else UNKNOWN_ID
 
     def created(self, exchange: Exchange) -> None:
         if exchange.method != "POST" or exchange.status != 201:
@@ -162,6 +186,46 @@ class _Guard:
                 fixtures.created.setdefault(collection, []).append(
                     Created(collection, data["id"], {}, exchange, data)
                 )
+
+
+class CoverageSample:
+    """Keeps at most `quota` coverage-phase cases per operation, chosen for breadth: one
+    negative and one positive case per parameter or body (GEN-006, GEN-007), in the order
+    they come; and, beside the quota, one undocumented method per path (GEN-008). The cases
+    arrive in Schemathesis's deterministic order, so a seed gives the same sample."""
+
+    def __init__(self, quota: int | None) -> None:
+        self.quota = quota
+        self.kept: dict[str, int] = {}
+        self.methods_probed: set[str] = set()
+        self.targets: dict[str, set[tuple[str, str]]] = {}
+
+    def keep(self, case: Any) -> bool:
+        if self.quota is None:
+            return True
+        meta = getattr(case, "meta", None)
+        phase = getattr(meta, "phase", None)
+        data = getattr(phase, "data", None)
+        if data is None or type(data).__name__ != "CoveragePhaseData":
+            return True  # other phases are sized by max_examples
+        if str(data.description).startswith("Unspecified HTTP method"):
+            # one undocumented method per path, beside the quota (they come last)
+            if case.operation.path in self.methods_probed:
+                return False
+            self.methods_probed.add(case.operation.path)
+            return True
+        label = f"{case.operation.method.upper()} {case.operation.path}"
+        kept = self.kept.get(label, 0)
+        if kept >= self.quota:
+            return False
+        mode = str(getattr(getattr(meta, "generation", None), "mode", ""))
+        target = (mode, f"{data.parameter_location}:{data.parameter}")
+        seen = self.targets.setdefault(label, set())
+        if target in seen:
+            return False  # breadth: one case per parameter (or body) and mode
+        seen.add(target)
+        self.kept[label] = kept + 1
+        return True
 
 
 def _exchange(state: SuiteState, response: Any, label: str) -> Exchange:
@@ -211,6 +275,10 @@ def _collect(
     counts: dict[str, int],
     bounds: dict[str, list[tuple[str, str]]],
 ) -> None:
+    documented = state.cache.get("documented_methods")
+    if documented is None:
+        documented = {path: set(methods) for path, methods in state.contract.paths().items()}
+        state.cache["documented_methods"] = documented
     """Fold one scenario's check results into the rules. A request answered 429 was never
     judged (the window was spent), and valid-looking data with from after to is invalid by a
     documented rule the schema cannot express: neither counts."""
@@ -235,6 +303,8 @@ def _collect(
             rule_id = CHECK_RULES.get(node.name)
             if rule_id is None or (inverted and node.name == "positive_data_acceptance"):
                 continue
+            if not _applies(node.name, recorder, case_id, case, documented):
+                continue
             counts[rule_id] += 1
             if node.status == Status.FAILURE and node.failure_info is not None:
                 failure = node.failure_info.failure
@@ -248,6 +318,25 @@ def _collect(
                 )
 
 
+def _applies(
+    check: str, recorder: Any, case_id: str, case: Any, documented: dict[str, set[str]]
+) -> bool:
+    """Whether a check could judge this case at all (Schemathesis runs every check on every
+    response; some pass vacuously): an undocumented method for GEN-008, a read that follows a
+    create for GEN-009. A rule that judged nothing is then skipped, never passed."""
+    if check in ("unsupported_method", "allow_header_conformance"):
+        if case is None:
+            return False
+        return case.method.upper() not in documented.get(case.operation.path, set())
+    if check == "ensure_resource_availability":
+        parent = recorder.find_parent(case_id=case_id)
+        if parent is None or parent.operation.method.upper() != "POST":
+            return False
+        answer = recorder.find_response(case_id=parent.id)
+        return answer is not None and 200 <= answer.status_code < 300
+    return True
+
+
 def _run_schemathesis(ctx: RuleContext) -> dict[str, list[tuple[str, str, str]]]:
     import schemathesis
     from hypothesis import configuration
@@ -259,8 +348,13 @@ def _run_schemathesis(ctx: RuleContext) -> dict[str, list[tuple[str, str, str]]]
         ctx.fixtures  # noqa: B018 - the records writes are kept to
     team_before = state.cache.get("team") or {}
     guard = _Guard(ctx)
+    settings = resize_generated(state, later_rules=5)
+    if settings is not None:
+        state.cache["generated_settings"] = settings
     config = SchemathesisConfig.from_dict(
-        schemathesis_config(ctx.config.max_examples, ctx.config.seed, ctx.config.read_only)
+        schemathesis_config(
+            ctx.config.max_examples, ctx.config.seed, ctx.config.read_only, settings
+        )
     )
     schema = schemathesis.openapi.from_path(str(document_path()), config=config)
     schema.config.update(
@@ -288,6 +382,12 @@ def _run_schemathesis(ctx: RuleContext) -> dict[str, list[tuple[str, str, str]]]
             ordered_bounds(query, bounds.get(f"{operation.method.upper()} {operation.path}", []))
         return query
 
+    sample = CoverageSample(settings.coverage_per_operation if settings else None)
+
+    @schema.hook
+    def filter_case(context: Any, case: Any) -> bool:
+        return sample.keep(case)
+
     @schema.hook
     def after_call(context: Any, case: Any, response: Any) -> None:
         exchange = _exchange(state, response, f"{case.method} {case.path}")
@@ -306,6 +406,10 @@ def _run_schemathesis(ctx: RuleContext) -> dict[str, list[tuple[str, str, str]]]
         for event in from_schema(schema).execute():
             if isinstance(event, events.ScenarioFinished):
                 _collect(state, event, found, counts, bounds)
+            elif isinstance(event, events.RateLimitRetry):
+                on_wait = state.api.on_wait
+                if on_wait is not None:
+                    on_wait(event.delay)
             elif isinstance(event, events.NonFatalError):
                 notes.append(f"Schemathesis could not test {event.label}: {event.info.message}")
             elif isinstance(event, events.FatalError):
@@ -337,32 +441,54 @@ def _report(ctx: RuleContext, rule_id: str) -> None:
         ctx.result.add_failure(Failure(operation, detail, curl))
 
 
-def _generated(rule_id: str, title: str, severity: str) -> None:
+def _generated(rule_id: str, title: str, severity: str, verifies: list[str]) -> None:
     def check(ctx: RuleContext) -> None:
         _report(ctx, rule_id)
 
     check.__name__ = f"generated_{rule_id.replace('-', '_').lower()}"
-    rule(rule_id, title, clause=CLAUSE, severity=severity)(check)
+    rule(rule_id, title, verifies=verifies, severity=severity)(check)
 
 
-_generated("GEN-001", "No generated request, valid or not, gets a 5xx", CRITICAL)
+_generated("GEN-001", "No generated request, valid or not, gets a 5xx", CRITICAL, ["REQ-ERR-10"])
 _generated(
-    "GEN-002", "Every response body matches the schema the document declares for its status", MAJOR
+    "GEN-002",
+    "Every response body matches the schema the document declares for its status",
+    MAJOR,
+    ["REQ-WIRE-05", "REQ-WIRE-04"],
 )
-_generated("GEN-003", "Every response status is one the operation documents", MAJOR)
-_generated("GEN-004", "Every response Content-Type is the documented application/json", MINOR)
+_generated(
+    "GEN-003", "Every response status is one the operation documents", MAJOR, ["REQ-WIRE-06"]
+)
+_generated(
+    "GEN-004",
+    "Every response Content-Type is the documented application/json",
+    MINOR,
+    ["REQ-WIRE-01", "REQ-WIRE-06"],
+)
 _generated(
     "GEN-005",
     "Documented response headers are present and match their schemas "
     "(X-RateLimit-*, Retry-After, WWW-Authenticate)",
     MINOR,
+    ["REQ-WIRE-06", "REQ-RATE-02"],
 )
-_generated("GEN-006", "Requests that break the schema are rejected (400, 404, 415 or 422)", MAJOR)
+_generated(
+    "GEN-006",
+    "Requests that break the schema are rejected (400, 404, 415 or 422)",
+    MAJOR,
+    ["REQ-ERR-11", "REQ-COST-01"],
+)
 _generated(
     "GEN-007",
     "Requests that satisfy the schema are accepted (2xx, or 404/422 for "
     "unknown ids and business rules)",
     MAJOR,
+    ["REQ-ERR-11"],
 )
-_generated("GEN-008", "Undocumented methods answer 405 with an Allow header", MINOR)
-_generated("GEN-009", "Stateful sequences: what a create returns can be read back", MAJOR)
+_generated("GEN-008", "Undocumented methods answer 405 with an Allow header", MINOR, ["REQ-ERR-03"])
+_generated(
+    "GEN-009",
+    "Stateful sequences: what a create returns can be read back",
+    MAJOR,
+    ["REQ-RES-01"],
+)

@@ -9,6 +9,7 @@ from schedulingkit.docs.html import render_html
 from schedulingkit.docs.redocly import build_docs
 from schedulingkit.docs.reference import build_reference, load
 from schedulingkit.docs.render import environment, render_markdown
+from schedulingkit.docs.requirements import catalogue_for
 
 HTML_PAGE = "reference.html"
 REDOC_PAGE = "redoc.html"
@@ -33,7 +34,7 @@ def build_site(document_path: Path, out_dir: Path, *, redocly: bool = False) -> 
     document = load(document_path)
     reference = build_reference(document)
     env = environment()
-    pages = render_markdown(reference, env)
+    pages = render_markdown(reference, env, catalogue_for(document_path))
     out_dir.mkdir(parents=True, exist_ok=True)
     built = [write(out_dir / name, text) for name, text in pages.items()]
     built.append(write(out_dir / HTML_PAGE, render_html(reference, pages, env)))

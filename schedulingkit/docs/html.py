@@ -21,6 +21,7 @@ def page_anchors(reference: ApiReference) -> dict[str, str]:
     """Markdown page file name -> the anchor of that page on the single HTML page."""
     anchors = {OVERVIEW_PAGE: OVERVIEW_ANCHOR}
     anchors.update({page_name(resource): resource.slug for resource in reference.resources})
+    anchors["requirements.md"] = "requirements"
     return anchors
 
 

@@ -96,8 +96,14 @@ def page_name(resource: Resource) -> str:
     return f"{resource.slug}.md"
 
 
-def render_markdown(reference: ApiReference, env: Environment | None = None) -> dict[str, str]:
-    """Every Markdown page by file name: the overview first, then one per resource."""
+def render_markdown(
+    reference: ApiReference, env: Environment | None = None, catalogue: Any = None
+) -> dict[str, str]:
+    """Every Markdown page by file name: the overview first, then one per resource, then the
+    requirements (the catalogue beside the document)."""
+    from schedulingkit.docs.requirements import REQUIREMENTS_PAGE, render_requirements
+    from schedulingkit.openapi.requirements import load_catalogue
+
     env = env or environment()
     pages = {
         OVERVIEW_PAGE: env.get_template("overview.md.j2").render(
@@ -107,4 +113,5 @@ def render_markdown(reference: ApiReference, env: Environment | None = None) -> 
     resource_template = env.get_template("resource.md.j2")
     for resource in reference.resources:
         pages[page_name(resource)] = resource_template.render(ref=reference, resource=resource)
+    pages[REQUIREMENTS_PAGE] = render_requirements(reference, catalogue or load_catalogue(), env)
     return {name: tidy(text) for name, text in pages.items()}

@@ -36,8 +36,13 @@ HEADERS_BY_STATUS = {
     "429": ("Retry-After", *RATE_LIMIT, "X-RateLimit-Reset"),
     **{status: RATE_LIMIT for status in ("400", "403", "404", "422")},
 }
-# The exact messages the contract fixes (those of a Laravel deployment).
-ERROR_MESSAGES = {"401": "Unauthenticated.", "429": "Too Many Attempts.", "500": "Server Error"}
+# The exact messages of the contract where it fixes them (openapi/requirements.yaml).
+ERROR_MESSAGES = {
+    "401": "Unauthenticated.",
+    "429": "Too Many Attempts.",
+    "500": "Server Error",
+    "503": "Service Unavailable.",
+}
 
 
 def expected_errors(document: Document, operation: Operation) -> list[str]:

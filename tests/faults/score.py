@@ -27,13 +27,17 @@ def markdown(
         f"Baseline: the plain reference server passes {len(rules) - len(broken)} of the "
         f"{len(rules)} targeted rules" + (f" (not: {', '.join(broken)})." if broken else "."),
         "",
-        "| # | fault | what the deployment gets wrong | rule expected | caught |",
-        "| --- | --- | --- | --- | --- |",
+        "| # | fault | what the deployment gets wrong | requirement broken | rule expected "
+        "| caught |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for number, (fault, outcome) in enumerate(zip(faults, outcomes, strict=True), start=1):
         status = outcome.status(fault.rule)
         verdict = "yes" if status == FAILED else f"**no** ({status})"
-        lines.append(f"| {number} | `{fault.name}` | {fault.summary} | {fault.rule} | {verdict} |")
+        lines.append(
+            f"| {number} | `{fault.name}` | {fault.summary} | {fault.requirement} | {fault.rule} "
+            f"| {verdict} |"
+        )
     return "\n".join(lines)
 
 
