@@ -38,6 +38,10 @@ POSTGRES_ENV = "SCHEDULINGKIT_TEST_POSTGRES_URL"
 REDIS_ENV = "SCHEDULINGKIT_TEST_REDIS_URL"
 BACKENDS = ("sqlite", "postgresql")
 TEST_RATE_LIMIT = "100000/minute"  # high: only the rate-limit tests hit a limit
+# The database deadline of the apps tests make (a 503 past it): longer than a deployment's
+# 0.75 s, as a 2-core CI running tests in parallel can take that long for a statement; the
+# deadline itself is tested in test_server_dependencies.py, at the default.
+TEST_DATABASE_TIMEOUT = 10.0
 
 
 def require_env(name: str) -> str:
@@ -93,7 +97,10 @@ def database_url(backend: str, request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def app(database_url: str):
     settings = Settings(
-        database_url=database_url, rate_limit=TEST_RATE_LIMIT, validate_responses=True
+        database_url=database_url,
+        rate_limit=TEST_RATE_LIMIT,
+        validate_responses=True,
+        database_timeout=TEST_DATABASE_TIMEOUT,
     )
     application = create_app(settings)
     yield application

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import REDIS_ENV, require_env
+from conftest import REDIS_ENV, TEST_DATABASE_TIMEOUT, require_env
 from live_server import free_port, serving
 from schedulingkit.impl.data.db import Database
 from schedulingkit.impl.data.tokens import create_token, revoke_token
@@ -95,6 +95,7 @@ def server(postgresql_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         "SCHEDULINGKIT_DATABASE_URL": postgresql_url,
         "SCHEDULINGKIT_REDIS_URL": redis_url,
         "SCHEDULINGKIT_RATE_LIMIT": f"{RATE_LIMIT}/minute",
+        "SCHEDULINGKIT_DATABASE_TIMEOUT": str(TEST_DATABASE_TIMEOUT),
     }
     log = tmp_path_factory.mktemp("abuse") / "server.log"
     command = [*SCHEDULINGKIT, "serve", "--host", HOST, "--port", str(port)]

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
+import yaml
 from rich.console import Console
 from schedulingkit.conformance.budget import (
     WINDOW_SECONDS,
@@ -29,6 +30,9 @@ from schedulingkit.conformance.rules.resources import (
     wall_clock_problems,
 )
 from schedulingkit.conformance.runinfo import public_options, run_info
+from schedulingkit.openapi import document_path
+
+CONTRACT_VERSION = yaml.safe_load(document_path().read_text(encoding="utf-8"))["info"]["version"]
 
 
 def test_generated_phases_shrink_to_the_budget_but_keep_every_phase():
@@ -151,7 +155,7 @@ def test_run_info_names_versions_and_options_but_never_a_token():
     assert "1|secret" not in str(options) and options["limited_scopes"] == ["a"]
     info = run_info(config, datetime(2031, 1, 2, 3, 4, 5, tzinfo=UTC)).to_dict()
     assert info["started_at"] == "2031-01-02T03:04:05Z"
-    assert info["contract"]["version"] == "1.0.0" and len(info["contract"]["sha256"]) == 64
+    assert info["contract"]["version"] == CONTRACT_VERSION and len(info["contract"]["sha256"]) == 64
     assert info["tool"]["version"]
 
 

@@ -42,7 +42,7 @@ def test_the_readme_asks_for_python_311_and_a_venv_before_pip_install():
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     prerequisites = readme.index("Python 3.11 or newer")
     venv = readme.index("python3 -m venv .venv && . .venv/bin/activate")
-    install = readme.index("pip install -e .")
+    install = readme.index("pip install -e '.[server]'")
     assert prerequisites < venv < install
 
 

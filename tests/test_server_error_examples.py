@@ -239,6 +239,7 @@ def test_the_laravel_wording_the_contract_fixes_is_what_the_server_says(answer):
         "401": media("/components/responses/Unauthorized"),
         "429": media("/components/responses/TooManyRequests"),
         "500": media("/components/responses/ServerError"),
+        "503": media("/components/responses/ServiceUnavailable"),
     }
     assert set(fixed) == set(ERROR_MESSAGES)
     for status, pointer in fixed.items():

@@ -38,6 +38,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from conftest import TEST_DATABASE_TIMEOUT
 from schedulingkit.impl.data import migrate
 from schedulingkit.impl.data.tokens import create_token
 from schedulingkit.impl.document import load_document
@@ -248,7 +249,11 @@ def fuzzed_app(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[tup
         migrate.upgrade(url)
     else:
         url = request.getfixturevalue("postgresql_url")
-    environ = {"SCHEDULINGKIT_DATABASE_URL": url, "SCHEDULINGKIT_RATE_LIMIT": RATE_LIMIT}
+    environ = {
+        "SCHEDULINGKIT_DATABASE_URL": url,
+        "SCHEDULINGKIT_RATE_LIMIT": RATE_LIMIT,
+        "SCHEDULINGKIT_DATABASE_TIMEOUT": str(TEST_DATABASE_TIMEOUT),
+    }
     app = create_app(Settings.from_env(environ))
     with app.database.system_session() as session:
         team = create_team(session, f"Schemathesis {backend}", timezone="Europe/Berlin")
