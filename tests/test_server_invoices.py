@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from bookings_helpers import all_pages, assert_filter_keeps_exactly, filter_values, sort_key
 from schedulingkit.impl.data.models.billing import Invoice, InvoiceItem
 from schedulingkit.impl.document import load_document
@@ -424,3 +425,23 @@ def test_ids_beyond_32_bits_name_nothing(api, method, path, body, status):
         assert set(response.json()["errors"]) == {"client_id", "event_id", "items.0.tax_ids.0"}
     if status == 200:
         assert response.json()["data"] == []
+
+
+def test_a_line_carries_at_most_as_many_taxes_as_the_document_allows(api):
+    """Lines without `tax_ids` take the team's active default taxes: more of them than an
+    invoice line may carry is a 422 naming the line, not an answer longer than its schema."""
+    from schedulingkit.impl.services.invoices import MAX_LINE_TAXES
+    from schedulingkit.openapi import document_path
+
+    document = yaml.safe_load(document_path().read_text(encoding="utf-8"))
+    schemas = document["components"]["schemas"]
+    assert schemas["InvoiceItem"]["properties"]["taxes"]["maxItems"] == MAX_LINE_TAXES
+    client = api.create("/clients", {"name": "Ada"})
+    for n in range(MAX_LINE_TAXES + 1):
+        api.create("/taxes", {"name": f"Levy {n}", "rate": "1", "is_default": True})
+    line = {"description": "Session", "quantity": 1, "unit_amount": 1000}
+    response = api.post("/invoices", {"client_id": client["id"], "items": [line]})
+    assert response.status_code == 422, response.text
+    assert list(response.json()["errors"]) == ["items.0.tax_ids"]
+    named = {**line, "tax_ids": []}
+    assert api.post("/invoices", {"client_id": client["id"], "items": [named]}).status_code == 201
