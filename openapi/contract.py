@@ -208,10 +208,10 @@ class Contract:
         """The `x-transitions` of a property of a component schema, if it has one."""
         schemas = _mapping(_mapping(self.raw.get("components")).get("schemas"))
         properties = _mapping(self.resolve(schemas.get(schema, {})).get("properties"))
-        return transitions(self.resolve(properties.get(prop)))
+        return transition_table(self.resolve(properties.get(prop)))
 
 
-def transitions(schema: Any) -> dict[str, tuple[str, ...]] | None:
+def transition_table(schema: Any) -> dict[str, tuple[str, ...]] | None:
     """A schema's `x-transitions`: from each value of its enum, the values it may move to."""
     table = schema.get("x-transitions") if isinstance(schema, dict) else None
     if not isinstance(table, dict):
