@@ -150,10 +150,6 @@ class Contract:
         """Follow local `$ref`s until a real node."""
         return deref(self.raw, node)[0]
 
-    def deep_resolve(self, node: Any) -> Any:
-        """A copy of `node` with every `$ref` replaced by its target."""
-        return deep_resolve(self.raw, node)
-
     def operation(self, operation_id: str) -> Operation:
         """The operation with this operationId (`KeyError` if none)."""
         found = self.get(operation_id)
@@ -182,11 +178,6 @@ class Contract:
         for op in self.operations:
             result.setdefault(op.path, []).append(op.method)
         return result
-
-    def allowed_methods(self, path: str) -> tuple[str, ...]:
-        """The methods of a documented path, upper case, in `HTTP_METHODS` order (`Allow`)."""
-        declared = set(self.paths().get(path, ()))
-        return tuple(m.upper() for m in HTTP_METHODS if m.upper() in declared)
 
     def date_time_fields(self) -> set[str]:
         """Names of response properties declared `format: date-time` and in UTC (not `local_*`)."""
@@ -272,11 +263,11 @@ def load_contract(path: Path | str | None = None) -> Contract:
 
 
 def _operation(raw: Node, path: str, method: str, node: dict[str, Any]) -> Operation:
-    written = parameter_objects(raw, path, method)
-    parameters = {
-        str(p.get("name")): {**p, "schema": deep_resolve(raw, p.get("schema", {}))}
-        for p, _ in written
-    }
+    written = [
+        ({**p, "schema": deep_resolve(raw, p.get("schema", {}))}, pointer)
+        for p, pointer in parameter_objects(raw, path, method)
+    ]
+    parameters = {str(p.get("name")): p for p, _ in written}
     security = node.get("security", raw.get("security"))
     return Operation(
         method=method.upper(),
@@ -299,9 +290,7 @@ def _operation(raw: Node, path: str, method: str, node: dict[str, Any]) -> Opera
             if isinstance(key, dict)
         ),
         filters=tuple(
-            _filter(parameters[str(p.get("name"))], pointer)
-            for p, pointer in written
-            if isinstance(p.get("x-filter"), dict)
+            _filter(p, pointer) for p, pointer in written if isinstance(p.get("x-filter"), dict)
         ),
         paging=_paging(parameters),
     )
@@ -347,10 +336,11 @@ def _data_schema(raw: Node, node: Node) -> Node | None:
             continue
         media = _mapping(_mapping(response.get("content")).get("application/json"))
         schema = _mapping(deref(raw, media.get("schema"))[0])
-        data = deref(raw, _mapping(schema.get("properties")).get("data"))[0]
+        written = _mapping(schema.get("properties")).get("data")
+        data = deref(raw, written)[0]
         if not isinstance(data, dict):
             return None
-        return deep_resolve(raw, data.get("items") if data.get("type") == "array" else data)
+        return deep_resolve(raw, data.get("items") if data.get("type") == "array" else written)
     return None
 
 
