@@ -10,10 +10,10 @@ import pytest
 import yaml
 from bookings_helpers import all_pages, assert_filter_keeps_exactly, filter_values, sort_key
 from schedulingkit.impl.data.models.billing import Invoice, InvoiceItem
-from schedulingkit.impl.document import load_document
+from schedulingkit.openapi.contract import load_contract
 from sqlalchemy import func, select
 
-LIST_INVOICES = load_document().operations["listInvoices"]
+LIST_INVOICES = load_contract().operation("listInvoices")
 
 
 @pytest.fixture
@@ -392,10 +392,10 @@ def candidate_values(items: list[dict], spec_filter) -> list[str]:
 
 @pytest.mark.parametrize(
     "param",
-    [f.param for f in LIST_INVOICES.filters],
+    [f.name for f in LIST_INVOICES.filters],
 )
 def test_every_filter_keeps_exactly_the_matching_invoices(api, population, param):
-    spec_filter = next(f for f in LIST_INVOICES.filters if f.param == param)
+    spec_filter = next(f for f in LIST_INVOICES.filters if f.name == param)
     values = candidate_values(population, spec_filter)
     assert_filter_keeps_exactly(
         api, "/invoices", population, LIST_INVOICES.ordering, spec_filter, values
