@@ -68,9 +68,10 @@ class Budget:
 # Measured on the 2-core machine: SQLite 70-110 s (~4700 requests), PostgreSQL 50-90 s
 # (~4200: the coverage phase is most of it). Larger budgets and other seeds found nothing more.
 BUDGETS = {"sqlite": Budget(max_examples=20, max_steps=10), "postgresql": Budget(8, 8)}
-# The long run a closing note records (20,000+ requests per backend, ~15-25 min each):
+# The long run a closing note records (measured 2026-11-29: SQLite 20,816 requests in 245 s,
+# PostgreSQL 21,107 in 294 s, 0 failures):
 # SCHEDULINGKIT_SCHEMATHESIS_BUDGET=long pytest tests/test_server_schemathesis.py -k finds -s
-LONG_BUDGET = Budget(max_examples=400, max_steps=100)
+LONG_BUDGET = Budget(max_examples=500, max_steps=120)
 
 
 def _date_range_operations() -> list[str]:
