@@ -126,9 +126,10 @@ def serve(host: str, port: int, workers: int) -> None:
     ~/.local/share/schedulingkit), SCHEDULINGKIT_REDIS_URL (share rate limits between
     workers and hosts), SCHEDULINGKIT_RATE_LIMIT (default 60/minute),
     SCHEDULINGKIT_PUBLIC_URL (the URL clients reach the API at, for links; default
-    http://HOST:PORT), SCHEDULINGKIT_MAX_BODY_BYTES (default 1048576) and
+    http://HOST:PORT), SCHEDULINGKIT_MAX_BODY_BYTES (default 1048576),
     SCHEDULINGKIT_DATABASE_TIMEOUT / SCHEDULINGKIT_REDIS_TIMEOUT (seconds before a dependency
-    is answered 503; default 0.75 / 0.5).
+    is answered 503; default 0.75 / 0.5) and SCHEDULINGKIT_DATABASE_POOL_SIZE (database
+    connections per worker; default 20).
     """
     from .startup import check_dependencies, check_port
 

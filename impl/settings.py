@@ -17,6 +17,9 @@ DATABASE_FILE = "schedulingkit.sqlite3"
 DEFAULT_DATABASE_TIMEOUT = 0.75
 DEFAULT_REDIS_TIMEOUT = 0.5
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024  # 1 MiB
+# Database connections each server process keeps open and never exceeds: a request waits
+# for one (within the database deadline) rather than open and close one of its own.
+DEFAULT_DATABASE_POOL_SIZE = 20
 
 
 def data_directory(environ: Mapping[str, str] | None = None) -> Path:
@@ -45,6 +48,7 @@ class Settings:
     # links and Location are built from it; None: the address each request came in on
     public_url: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES  # larger bodies answer 413
+    database_pool_size: int = DEFAULT_DATABASE_POOL_SIZE  # connections per process
     validate_responses: bool = False  # a test aid: production never validates responses
     database_is_default: bool = False  # the URL came from `default_database_url`
 
@@ -53,6 +57,8 @@ class Settings:
             object.__setattr__(self, "public_url", checked_public_url(self.public_url))
         if self.max_body_bytes < 1:
             raise ValueError(f"the body limit must be at least 1 byte, not {self.max_body_bytes}")
+        if self.database_pool_size < 1:
+            raise ValueError(f"the pool needs at least 1 connection, not {self.database_pool_size}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -75,8 +81,10 @@ class Settings:
             ),
             redis_timeout=_seconds(env, "SCHEDULINGKIT_REDIS_TIMEOUT", DEFAULT_REDIS_TIMEOUT),
             public_url=public,
-            max_body_bytes=_positive_int(env, "SCHEDULINGKIT_MAX_BODY_BYTES")
+            max_body_bytes=_positive_int(env, "SCHEDULINGKIT_MAX_BODY_BYTES", "bytes")
             or DEFAULT_MAX_BODY_BYTES,
+            database_pool_size=_positive_int(env, "SCHEDULINGKIT_DATABASE_POOL_SIZE", "connections")
+            or DEFAULT_DATABASE_POOL_SIZE,
             database_is_default=not configured,
         )
 
@@ -94,7 +102,7 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _positive_int(env: Mapping[str, str], name: str) -> int | None:
+def _positive_int(env: Mapping[str, str], name: str, unit: str) -> int | None:
     raw = env.get(name)
     if not raw:
         return None
@@ -103,5 +111,5 @@ def _positive_int(env: Mapping[str, str], name: str) -> int | None:
     except ValueError:
         value = 0
     if value < 1:
-        raise ValueError(f"{name} must be a whole number of bytes (at least 1), not {raw!r}")
+        raise ValueError(f"{name} must be a whole number of {unit} (at least 1), not {raw!r}")
     return value

@@ -83,3 +83,58 @@ def test_a_transaction_left_open_never_reaches_the_next_request(app, api):
             await database.aclose()
 
     assert asyncio.run(run()) == (True, True)
+
+
+def test_a_load_above_the_pool_waits_for_its_connections_and_opens_no_more(database_url):
+    """Twelve requests at once on a pool of three: the pool opens three connections and no
+    more (a connection past the pool would be opened and closed per request), and every
+    request gets one of them in turn."""
+    import asyncio
+
+    from schedulingkit.impl.data.db import Database
+    from sqlalchemy import event, text
+
+    async def run() -> tuple[list[int], int]:
+        database = Database(database_url, timeout=5, pool_size=3)
+        opened: list[object] = []
+        event.listen(database.engine.sync_engine, "connect", lambda *_: opened.append(1))
+
+        async def request(i: int) -> int:
+            connection = await database.connect()
+            try:
+                await asyncio.sleep(0.02)  # the request holds its connection a while
+                return (await connection.execute(text(f"SELECT {i}"))).scalar_one()
+            finally:
+                await database.release(connection)
+
+        try:
+            answers = await asyncio.gather(*(request(i) for i in range(12)))
+            return answers, len(opened)
+        finally:
+            await database.aclose()
+
+    answers, opened = asyncio.run(run())
+    assert answers == list(range(12))
+    assert opened == 3
+
+
+def test_a_request_that_waits_past_the_deadline_for_a_connection_is_503(postgresql_url):
+    """(On SQLite the deadline is the 5 s lock wait: the same code path, not timed here.)"""
+    import asyncio
+
+    from schedulingkit.impl.data.db import Database
+    from schedulingkit.impl.domain.errors import ServiceUnavailable
+
+    async def run() -> None:
+        database = Database(postgresql_url, timeout=0.2, pool_size=1)
+        held = await database.connect()
+        try:
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(ServiceUnavailable):
+                await database.connect()
+            assert asyncio.get_running_loop().time() - started < 1
+        finally:
+            await database.release(held)
+            await database.aclose()
+
+    asyncio.run(run())

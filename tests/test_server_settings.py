@@ -52,6 +52,12 @@ def test_public_url_and_body_limit():
     assert defaults.max_body_bytes == 1024 * 1024
 
 
+def test_database_pool_size():
+    assert Settings.from_env({}).database_pool_size == 20
+    pooled = Settings.from_env({"SCHEDULINGKIT_DATABASE_POOL_SIZE": "8"})
+    assert pooled.database_pool_size == 8
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -60,6 +66,8 @@ def test_public_url_and_body_limit():
         ("SCHEDULINGKIT_PUBLIC_URL", "https://api.example.com/?x=1"),
         ("SCHEDULINGKIT_MAX_BODY_BYTES", "0"),
         ("SCHEDULINGKIT_MAX_BODY_BYTES", "1MB"),
+        ("SCHEDULINGKIT_DATABASE_POOL_SIZE", "0"),
+        ("SCHEDULINGKIT_DATABASE_POOL_SIZE", "many"),
     ],
 )
 def test_unusable_values_name_their_variable(name, value):

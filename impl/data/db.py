@@ -57,8 +57,7 @@ from .models import Base, TeamScoped
 from .models.platform import Team
 
 TEAM_PARAM = "sk_team_id"  # the bound parameter TEAM_CRITERIA reads
-POOL_SIZE = 10
-POOL_OVERFLOW = 10
+DEFAULT_POOL_SIZE = 20  # the server's own is `Settings.database_pool_size`
 DEFAULT_TIMEOUT = 0.75  # seconds; the server's own is `Settings.database_timeout`
 # JSON columns and the children `json_sql` aggregates, read and written with orjson
 JSON_CODEC: dict[str, Any] = {
@@ -109,12 +108,14 @@ class TeamDefaults:
 class Database:
     """The server's async engine, and a synchronous one for platform chores (CLI, tests)."""
 
-    def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self, url: str, timeout: float = DEFAULT_TIMEOUT, pool_size: int = DEFAULT_POOL_SIZE
+    ) -> None:
         self.url = url
         if make_url(url).get_backend_name() == "sqlite":
             timeout = max(timeout, SQLITE_LOCK_WAIT)
         self.timeout = timeout
-        self.engine: AsyncEngine = make_async_engine(url, timeout)
+        self.engine: AsyncEngine = make_async_engine(url, timeout, pool_size)
         self._sync_engine: Engine | None = None
         self.networked = make_url(url).get_backend_name() != "sqlite"
 
@@ -206,18 +207,27 @@ def async_url(url: str) -> URL:
     raise ValueError(f"unsupported database backend {backend!r} (SQLite or PostgreSQL)")
 
 
-def make_async_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> AsyncEngine:
+def make_async_engine(
+    url: str, timeout: float = DEFAULT_TIMEOUT, pool_size: int = DEFAULT_POOL_SIZE
+) -> AsyncEngine:
     """The request path's engine: autocommit at the driver, no pre-ping per checkout (a
     connection the server dropped fails its statement, is invalidated, and the next
     checkout opens a new one), a pool that answers within the deadline, and no ROLLBACK
     when a connection goes back: in autocommit only `TeamConnection.transaction` opens a
     transaction, and `Database.release` drops a connection one was left open on (on SQLite
-    the reset costs a worker-thread hop, 140 us a request)."""
+    the reset costs a worker-thread hop, 140 us a request).
+
+    The pool has `pool_size` connections and no overflow: a connection opened past the pool
+    would be closed when it comes back, so a load above the pool would open and close one
+    per request (a handshake, and on PostgreSQL a backend process, each time). A request
+    beyond the pool waits for a connection instead, within the deadline."""
     parsed = async_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(
             parsed,
             isolation_level="AUTOCOMMIT",
+            pool_size=pool_size,
+            max_overflow=0,
             pool_timeout=timeout,
             pool_reset_on_return=None,
             **JSON_CODEC,
@@ -231,8 +241,8 @@ def make_async_engine(url: str, timeout: float = DEFAULT_TIMEOUT) -> AsyncEngine
     return create_async_engine(
         parsed,
         isolation_level="AUTOCOMMIT",
-        pool_size=POOL_SIZE,
-        max_overflow=POOL_OVERFLOW,
+        pool_size=pool_size,
+        max_overflow=0,
         pool_timeout=timeout,
         pool_reset_on_return=None,
         pool_recycle=3600,

@@ -102,7 +102,9 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     """The reference server for `settings` (default: from the environment)."""
     settings = settings or Settings.from_env()
     contract = load_contract()
-    database = Database(settings.database_url, settings.database_timeout)
+    database = Database(
+        settings.database_url, settings.database_timeout, settings.database_pool_size
+    )
     limiter = RateLimiter(settings.rate_limit, settings.redis_url, settings.redis_timeout)
     guard = TokenGuard(database, contract, limiter)
 
