@@ -134,6 +134,8 @@ def rule_estimates(contract: Contract, read_only: bool) -> dict[str, int]:
         "ERR-007": len(body_ops),
         "ERR-008": len(posts),
         "ERR-009": 2,
+        "WIRE-004": 1,  # a list asked with a foreign Host
+        "WIRE-005": 1,  # a list asked with a trailing slash
         "PAGE-001": len(lists),
         "PAGE-002": 6 * len(lists),
         "PAGE-003": 3 * len(lists),
@@ -151,6 +153,9 @@ def rule_estimates(contract: Contract, read_only: bool) -> dict[str, int]:
         "RES-009": 45,
         "TEN-001": 2 * len({o.path for o in writes_by_id}),
         "TEN-002": 1,
+        # COST-001, COST-002 and COST-005 send no token: they spend nothing of its window
+        "COST-003": 1 if posts else 0,
+        "COST-004": 1,
         "RATE-003": 1,
     }
 

@@ -16,7 +16,6 @@ from schedulingkit.conformance.catalogue import (
 from schedulingkit.conformance.output import requirements_markdown
 from schedulingkit.openapi import document_path
 from schedulingkit.openapi.requirements import (
-    PENDING,
     UNTESTABLE,
     VERIFIED,
     CatalogueError,
@@ -65,8 +64,8 @@ def test_every_fault_names_the_requirement_it_breaks_and_its_rule_verifies_it():
 
 
 def test_every_requirement_is_verified_or_says_why_not():
-    """The coverage rule of the catalogue: a requirement no rule verifies is marked untestable
-    from outside or pending, with the reason; a marked one is verified by no rule."""
+    """The coverage rule of the catalogue: each requirement is verified by a rule, or marked
+    untestable from outside with the reason (and then verified by no rule); nothing else."""
     by_requirement = rules_verifying()
     unverified = {rid for rid, rules in by_requirement.items() if not rules}
     for requirement in load_catalogue().requirements:
@@ -77,10 +76,10 @@ def test_every_requirement_is_verified_or_says_why_not():
                 f"{requirement.id} is marked {requirement.kind} but "
                 f"{by_requirement[requirement.id]} verify it"
             )
-            reason = requirement.untestable or requirement.pending
+            reason = requirement.untestable
             assert reason and len(reason.split()) >= 6, f"{requirement.id}: give the reason"
     kinds = {r.kind for r in load_catalogue().requirements}
-    assert kinds == {VERIFIED, UNTESTABLE, PENDING}
+    assert kinds == {VERIFIED, UNTESTABLE}
 
 
 def test_the_coverage_table_lists_every_requirement_with_its_rules_or_reason():
@@ -89,8 +88,6 @@ def test_the_coverage_table_lists_every_requirement_with_its_rules_or_reason():
         row = next(line for line in table.splitlines() if f"| {requirement.id} |" in line)
         if requirement.kind == UNTESTABLE:
             assert "untestable from outside" in row
-        elif requirement.kind == PENDING:
-            assert "not yet" in row
         else:
             assert all(rule in row for rule in rules_verifying()[requirement.id])
     assert "**no rule**" not in table
@@ -117,9 +114,12 @@ def test_requirement_pointers_resolve_in_the_document():
             "declared twice",
         ),
         (
-            "requirements: [{id: REQ-AUTH-01, statement: a, untestable: x, pending: y}]\n"
-            "areas: {AUTH: A}",
-            "both",
+            "requirements: [{id: REQ-AUTH-01, statement: a, pending: not yet}]\nareas: {AUTH: A}",
+            "unknown key",
+        ),
+        (
+            "requirements: [{id: REQ-AUTH-01, statement: a, untestible: typo}]\nareas: {AUTH: A}",
+            "unknown key",
         ),
     ],
 )
