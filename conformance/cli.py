@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -43,28 +44,25 @@ def write_reports(
         Path(html).write_text(html_report(report))
 
 
-class WithServerSetup(click.Group):
-    """`schedulingkit conformance` runs the suite; `schedulingkit conformance setup` (the
-    reference server's, imported only when called: the suite never imports the server)
-    creates the tokens a run needs."""
+class WithLoadedCommands(click.Group):
+    """A group whose extra subcommands are loaders registered by the caller.
+
+    `schedulingkit conformance setup` belongs to the reference server: the top-level
+    command registers it here, so the suite itself never imports the server."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.loaders: dict[str, Callable[[], click.Command]] = {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return ["setup"]
+        return sorted({*super().list_commands(ctx), *self.loaders})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name != "setup":
-            return None
-        from schedulingkit.cli import missing_server_modules, needs_server
-
-        missing = missing_server_modules()
-        if missing:
-            return needs_server("conformance setup", missing)
-        from schedulingkit.impl.cli import conformance_setup
-
-        return conformance_setup
+        loader = self.loaders.get(cmd_name)
+        return loader() if loader else super().get_command(ctx, cmd_name)
 
 
-@click.group(cls=WithServerSetup, invoke_without_command=True)
+@click.group(cls=WithLoadedCommands, invoke_without_command=True)
 @click.pass_context
 @click.option("--base-url", envvar="SK_BASE_URL", help="The API base URL, including /api/v1.")
 @click.option(

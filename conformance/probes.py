@@ -124,15 +124,6 @@ def parent_id(ctx: RuleContext, collection: str) -> int | None:
     return None
 
 
-def own_ids(ctx: RuleContext, op: Operation) -> set[Any] | None:
-    """Identities of the suite's records among `op`'s items, or None without fixtures.
-    Every occurrence of the suite's own event is the suite's."""
-    fixtures = ctx.state.fixtures
-    if fixtures is None:
-        return None
-    return set(fixtures.ids(collection_of(op))) if not op.path_params else None
-
-
 def require(condition: bool, reason: str) -> None:
     if not condition:
         raise Skip(reason)

@@ -223,21 +223,23 @@ def team_list() -> None:
 
 def known_scopes() -> list[str]:
     """`*` and every scope an operation of the document needs, sorted."""
-    from .data.tokens import WILDCARD
-    from .document import load_document
+    from schedulingkit.openapi.contract import load_contract
 
-    needed = {scope for op in load_document().operations.values() for scope in op.scopes}
+    from .data.tokens import WILDCARD
+
+    needed = {scope for op in load_contract().operations for scope in op.scopes}
     return [WILDCARD, *sorted(needed)]
 
 
 def scope_uses() -> dict[str, str]:
     """Each known scope and what it allows, e.g. `POST, PUT, DELETE /clients`."""
+    from schedulingkit.openapi.contract import load_contract
+
     from .data.tokens import WILDCARD
-    from .document import load_document
 
     methods: dict[str, set[str]] = {}
     paths: dict[str, set[str]] = {}
-    for op in load_document().operations.values():
+    for op in load_contract().operations:
         for scope in op.scopes:
             methods.setdefault(scope, set()).add(op.method)
             paths.setdefault(scope, set()).add("/" + op.path.strip("/").split("/")[0])

@@ -6,6 +6,7 @@ it is called, so `schedulingkit --help` stays fast and a command's dependencies 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 
@@ -24,9 +25,15 @@ COMMANDS: dict[str, str] = {
     "docs": "schedulingkit.docs.cli:docs",
 }
 
+# group name -> {subcommand name -> "module:attribute"}: subcommands one part of the project
+# adds to another's group (the suite never imports the server, so its `setup` is added here)
+SUBCOMMANDS: dict[str, dict[str, str]] = {
+    "conformance": {"setup": "schedulingkit.impl.cli:conformance_setup"},
+}
+
 
 # The reference server's commands need the `server` extra; the suite, `docs` and `spec` do not.
-SERVER_COMMANDS = frozenset({"serve", "db", "team", "token", "seed", "demo"})
+SERVER_COMMANDS = frozenset({"serve", "db", "team", "token", "seed", "demo", "conformance setup"})
 SERVER_MODULES = ("connexion", "uvicorn", "sqlalchemy", "alembic", "limits")
 
 
@@ -62,18 +69,27 @@ class LazyGroup(click.Group):
         target = COMMANDS.get(cmd_name)
         if target is None:
             return None
-        if cmd_name in SERVER_COMMANDS:
-            missing = missing_server_modules()
-            if missing:
-                return needs_server(cmd_name, missing)
-        module_name, attribute = target.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                return None  # that part of the project is not built yet
-            raise
-        return getattr(module, attribute)
+        command = load_command(cmd_name, target)
+        for name, sub_target in SUBCOMMANDS.get(cmd_name, {}).items() if command else ():
+            full_name = f"{cmd_name} {name}"
+            command.loaders[name] = functools.partial(load_command, full_name, sub_target)
+        return command
+
+
+def load_command(name: str, target: str) -> click.Command | None:
+    """Import the click command `target` ("module:attribute") for `schedulingkit <name>`."""
+    if name in SERVER_COMMANDS:
+        missing = missing_server_modules()
+        if missing:
+            return needs_server(name, missing)
+    module_name, attribute = target.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            return None  # that part of the project is not built yet
+        raise
+    return getattr(module, attribute)
 
 
 def versions() -> list[str]:

@@ -48,11 +48,11 @@ def sort_key(ordering):
 
     def key(item: dict):
         parts = []
-        for field, direction in ordering:
-            value = item[field]
+        for by in ordering:
+            value = item[by.field]
             if isinstance(value, str) and value[:4].isdigit():
                 value = instant(value).timestamp() if "T" in value else date.fromisoformat(value)
-            if direction == "desc":
+            if by.descending:
                 value = -value if isinstance(value, int | float) else -value.toordinal()
             parts.append(value)
         return tuple(parts)
@@ -96,6 +96,6 @@ def assert_filter_keeps_exactly(
     meaning keeps (soundness and completeness), in the documented order."""
     ordered = sorted(items, key=sort_key(ordering))
     for value in values:
-        got = [item["id"] for item in all_pages(api, path, {spec_filter.param: value})]
+        got = [item["id"] for item in all_pages(api, path, {spec_filter.name: value})]
         expected = [item["id"] for item in ordered if keeps(item, spec_filter, value)]
-        assert got == expected, (spec_filter.param, value)
+        assert got == expected, (spec_filter.name, value)

@@ -8,20 +8,14 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
+from schedulingkit.openapi.contract import operation_nodes
+from schedulingkit.openapi.pointer import deref as follow
 
 from schedulingkit.cli import cli
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HELP_PAGE = REPO_ROOT.parent / "shared" / "product" / "help-center-api.txt"
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-
-
-def load_yaml(path: Path) -> dict:
-    """Parse a YAML file (with libyaml when PyYAML has it: the contract is large)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
 
 
 def require(condition: bool, reason: str) -> None:
@@ -67,23 +61,12 @@ def one_line(text: str) -> str:
 
 def operations(document: dict):
     """`(path, method, operation)` for every operation of a parsed document."""
-    for path, item in document["paths"].items():
-        for method, operation in item.items():
-            if method in HTTP_METHODS:
-                yield path, method, operation
+    return operation_nodes(document)
 
 
 def deref(document: dict, node):
-    """Follow local `$ref`s (the tests' own reading of the document)."""
-    seen: set[str] = set()
-    while isinstance(node, dict) and "$ref" in node:
-        ref = node["$ref"]
-        assert ref not in seen, f"$ref cycle through {ref}"
-        seen.add(ref)
-        node = document
-        for token in ref[2:].split("/"):
-            node = node[token]
-    return node
+    """Follow local `$ref`s to the node they end at."""
+    return follow(document, node)[0]
 
 
 def json_block(value) -> str:

@@ -11,13 +11,13 @@ import pytest
 from docs_helpers import (
     REPO_ROOT,
     build,
-    load_yaml,
     markdown_pages,
     operations,
     require,
     table_rows,
 )
 from schedulingkit.openapi import document_path
+from schedulingkit.openapi.contract import load_yaml
 
 from schedulingkit.docs.redocly import find_redocly
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from docs_helpers import HELP_PAGE, build, load_yaml, one_line, require
+from docs_helpers import HELP_PAGE, build, one_line, require
 from schedulingkit.openapi import document_path
+from schedulingkit.openapi.contract import load_yaml
 
 HELP_ROW = re.compile(r"^(GET|POST|PUT|PATCH|DELETE)(/[A-Za-z0-9_\-/{}.]*)([A-Z].*)$")
 HELP_TABLE_HEADER = "MethodEndpointDescription"

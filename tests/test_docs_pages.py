@@ -11,13 +11,13 @@ from docs_helpers import (
     build,
     deref,
     json_block,
-    load_yaml,
     markdown_pages,
     one_line,
     operations,
     table_rows,
 )
 from schedulingkit.openapi import document_path
+from schedulingkit.openapi.contract import load_yaml
 
 DOCUMENT = load_yaml(document_path())
 OPERATIONS = list(operations(DOCUMENT))

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from schedulingkit.impl.domain.invoicing import TRANSITIONS
 from schedulingkit.openapi import document_path
+from schedulingkit.openapi.contract import load_yaml
 
 from schedulingkit.docs.schemas import INTERNAL_BOUNDS, PATTERN_WORDS
 from tests.conformance_server import reference_server
-from tests.docs_helpers import REPO_ROOT, build, load_yaml, markdown_pages, table_rows
+from tests.docs_helpers import REPO_ROOT, build, markdown_pages, table_rows
 
 DOCUMENT = load_yaml(document_path())
 SCHEDULINGKIT = [sys.executable, "-c", "from schedulingkit.cli import main; main()"]

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from docs_helpers import REPO_ROOT, load_yaml, operations, require
+from docs_helpers import REPO_ROOT, operations, require
 from schedulingkit.openapi import document_path
+from schedulingkit.openapi.contract import load_yaml
 
 SCRIPT = Path(__file__).with_name("swagger_ui_check.mjs")
 SCREENSHOT = REPO_ROOT / "artifacts" / "swagger-ui.png"

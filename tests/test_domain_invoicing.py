@@ -19,6 +19,7 @@ from schedulingkit.impl.domain.invoicing import (
     round_minor,
     tax_amount,
 )
+from schedulingkit.openapi.contract import load_contract
 
 TAXES = [
     # amount, rate, inclusive, expected tax
@@ -359,3 +360,10 @@ def test_plan_status_change(
         assert change is None
     else:
         assert change == StatusChange(*expected)
+
+
+def test_the_graph_is_the_documents_x_transitions() -> None:
+    """The contract's `Invoice.status` `x-transitions`, read by the shared reader."""
+    table = load_contract().transitions("Invoice", "status")
+    assert table is not None
+    assert {current: set(targets) for current, targets in table.items()} == TRANSITIONS

@@ -14,15 +14,19 @@ import textwrap
 from connexion.apps.abstract import AbstractApp
 from connexion.apps.asynchronous import AsyncApi, AsyncApp, AsyncASGIApp
 from connexion.decorators import parameter
+from connexion.frameworks.starlette import starlettify_path
 from connexion.middleware import ConnexionMiddleware
+from connexion.middleware.abstract import AbstractRoutingAPI
 from connexion.middleware.request_validation import (
     RequestValidationAPI,
     RequestValidationMiddleware,
     RequestValidationOperation,
 )
 from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.routing import RoutingAPI, RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware
 from connexion.operations import AbstractOperation, OpenAPIOperation
+from connexion.resolver import Resolution, Resolver
 from connexion.security import AbstractSecurityHandler
 from connexion.utils import TYPE_MAP
 from schedulingkit.impl.web.endpoint import EndpointApp, EndpointASGIApp
@@ -115,8 +119,44 @@ def test_what_the_swagger_ui_overrides_read_and_replace():
 def test_the_default_stack_has_the_layers_the_server_swaps():
     """`middleware.middleware_stack` replaces these by identity."""
     stack = ConnexionMiddleware.default_middlewares
-    for layer in (RequestValidationMiddleware, SwaggerUIMiddleware, ResponseValidationMiddleware):
+    layers = (
+        RoutingMiddleware,
+        RequestValidationMiddleware,
+        SwaggerUIMiddleware,
+        ResponseValidationMiddleware,
+    )
+    for layer in layers:
         assert layer in stack, f"{layer.__name__} left Connexion's default stack"
+
+
+def test_what_the_one_route_per_path_replaces():
+    """`routing.PathRoutingMiddleware.add_api` mounts a `PathRoutingAPI` as
+    `RoutingMiddleware.add_api` mounts a `RoutingAPI`; `PathRoutingAPI` sets `paths` before
+    `AbstractRoutingAPI.__init__` adds the operations, names each route's path without types,
+    and adds one route per path from `_add_operation_internal`."""
+    add_api = inspect.getsource(RoutingMiddleware.add_api)
+    assert "RoutingAPI(" in add_api and "next_app=self.app" in add_api, "re-check add_api"
+    assert "self.router.mount(api.base_path, app=api.router)" in add_api, "re-check add_api"
+    assert "self.add_paths()" in inspect.getsource(AbstractRoutingAPI.__init__)
+    framework_path = inspect.getattr_static(RoutingAPI, "_framework_path_and_name")
+    assert isinstance(framework_path, staticmethod)
+    assert parameters(RoutingAPI._framework_path_and_name) == ["operation", "path"]
+    assert parameters(RoutingAPI._add_operation_internal) == [
+        "self",
+        "method",
+        "path",
+        "operation",
+        "name",
+    ]
+    assert starlettify_path("/clients/{id}") == "/clients/{id}"  # no converter: any segment
+
+
+def test_the_resolver_hook():
+    """`app.TagResolver.resolve` keeps the document's operationId as the operation's id."""
+    assert parameters(Resolver.resolve) == ["self", "operation"]
+    assert parameters(Resolver.resolve_function_from_operation_id) == ["self", "operation_id"]
+    resolution = Resolution(len, "getTeam")
+    assert (resolution.function, resolution.operation_id) == (len, "getTeam")
 
 
 def test_the_security_handler_hook():
@@ -149,7 +189,7 @@ def test_the_scope_extensions_the_guard_and_the_endpoint_read(app, api, monkeypa
 
     monkeypatch.setattr(endpoint.Endpoint, "arguments", spy)
     assert api.get("/team").status_code == 200
-    assert seen["connexion_routing"]["operation_id"].endswith("get_team")
+    assert seen["connexion_routing"]["operation_id"] == "getTeam"  # `app.TagResolver`
     assert CONTEXT_KEY in seen["connexion_context"]["token_info"]
 
 

@@ -9,11 +9,11 @@ import zlib
 import pytest
 from schedulingkit.impl.data.models.platform import ApiToken
 from schedulingkit.impl.data.tokens import revoke_token
-from schedulingkit.impl.document import load_document
+from schedulingkit.openapi.contract import load_contract
 from sqlalchemy import select
 
-DOCUMENT = load_document()
-OPERATIONS = sorted(DOCUMENT.operations.values(), key=lambda op: (op.path, op.method))
+DOCUMENT = load_contract()
+OPERATIONS = sorted(DOCUMENT.operations, key=lambda op: (op.path, op.method))
 ALL_SCOPES = sorted({scope for op in OPERATIONS for scope in op.scopes})
 MISSING_ID = 987654321
 

@@ -7,19 +7,20 @@ import importlib
 import inspect
 
 import pytest
-from schedulingkit.impl.document import load_document
+from schedulingkit.impl.handlers import handler_path
+from schedulingkit.openapi.contract import load_contract
 
-DOCUMENT = load_document()
-OPERATIONS = sorted(DOCUMENT.operations.values(), key=lambda op: op.operation_id)
+DOCUMENT = load_contract()
+OPERATIONS = sorted(DOCUMENT.operations, key=lambda op: op.operation_id)
 LISTS = [op for op in OPERATIONS if op.ordering]
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.operation_id)
 def test_every_operation_has_an_async_handler(op):
-    module_name, _, name = op.handler.rpartition(".")
+    module_name, _, name = handler_path(op).rpartition(".")
     handler = getattr(importlib.import_module(module_name), name, None)
     assert handler is not None, f"{op.operation_id}: define {name} in {module_name}"
-    assert inspect.iscoroutinefunction(handler), f"{op.handler} must be `async def`"
+    assert inspect.iscoroutinefunction(handler), f"{handler_path(op)} must be `async def`"
 
 
 def _item_properties(op) -> dict:
@@ -33,11 +34,11 @@ def _item_properties(op) -> dict:
 @pytest.mark.parametrize("op", LISTS, ids=lambda op: op.operation_id)
 def test_filters_and_ordering_name_item_fields(op):
     properties = _item_properties(op)
-    for field, _direction in op.ordering:
-        assert field in properties, (op.operation_id, field)
+    for key in op.ordering:
+        assert key.field in properties, (op.operation_id, key.field)
     for spec_filter in op.filters:
         for field in spec_filter.fields:
-            assert field.split(".")[0] in properties, (op.operation_id, spec_filter.param)
+            assert field.split(".")[0] in properties, (op.operation_id, spec_filter.name)
 
 
 def _sample(spec_filter) -> str:
@@ -50,7 +51,7 @@ def _sample(spec_filter) -> str:
     if kind == "integer":
         return "1"
     if "$ref" in schema or "anyOf" in schema:
-        return "2026-03-01" if spec_filter.param != "to" else "2026-04-01T00:00:00Z"
+        return "2026-03-01" if spec_filter.name != "to" else "2026-04-01T00:00:00Z"
     return "a"
 
 
@@ -68,9 +69,9 @@ def test_every_filter_is_served(api, op):
     every = {}
     for spec_filter in op.filters:
         value = _sample(spec_filter)
-        every[spec_filter.param] = value
-        response = api.get(path, params={spec_filter.param: value})
-        assert response.status_code == 200, (spec_filter.param, response.text)
+        every[spec_filter.name] = value
+        response = api.get(path, params={spec_filter.name: value})
+        assert response.status_code == 200, (spec_filter.name, response.text)
     response = api.get(path, params={**every, "page": 2, "per_page": 1})
     assert response.status_code == 200, response.text
     assert response.json()["meta"]["current_page"] == 2

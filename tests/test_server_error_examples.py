@@ -22,6 +22,7 @@ from schedulingkit.impl.services.team import create_team
 from schedulingkit.impl.settings import Settings
 from schedulingkit.impl.web.app import create_app
 from schedulingkit.openapi import document_path
+from schedulingkit.openapi import pointer as jp
 from sqlalchemy import create_engine, text
 
 DOCUMENT = yaml.safe_load(document_path().read_text(encoding="utf-8"))
@@ -93,26 +94,22 @@ PARTS: dict[str, tuple[str, str]] = {
 }
 
 
-def escape(token: str) -> str:
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
 def examples(node: Any, pointer: str = "") -> Iterator[tuple[str, Any]]:
     """(pointer, value) of every `example` and `examples.*.value` in the document."""
     if isinstance(node, dict):
         for key, value in node.items():
-            here = f"{pointer}/{escape(key)}"
+            here = jp.join(pointer, key)
             if key == "example":
                 yield here, value
             elif key == "examples" and isinstance(value, dict):
                 for name, entry in value.items():
                     if isinstance(entry, dict) and "value" in entry:
-                        yield f"{here}/{escape(name)}/value", entry["value"]
+                        yield jp.join(here, name, "value"), entry["value"]
             else:
                 yield from examples(value, here)
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from examples(value, f"{pointer}/{index}")
+            yield from examples(value, jp.join(pointer, index))
 
 
 def description_example() -> dict:
@@ -126,11 +123,7 @@ def description_example() -> dict:
 def resolve(pointer: str) -> Any:
     if pointer == INFO:
         return description_example()
-    node: Any = DOCUMENT
-    for token in pointer.strip("/").split("/"):
-        token = token.replace("~1", "/").replace("~0", "~")
-        node = node[int(token)] if isinstance(node, list) else node[token]
-    return node
+    return jp.lookup(DOCUMENT, pointer)
 
 
 def is_error_example(pointer: str, value: Any) -> bool:

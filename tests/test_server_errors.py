@@ -93,6 +93,28 @@ def test_wrong_method_is_405_with_allow(client, team, auth, method, path, allow)
     assert response.headers["Allow"] == allow
 
 
+def test_a_bad_path_parameter_is_checked_like_any_parameter(client, team, auth, make_team):
+    """One router: `/clients/abc` is routed to its operation (segments are text), so the token,
+    scope and rate limit come first and the validator's 400 after, for HEAD as for GET."""
+    for method in ("GET", "HEAD", "PUT", "DELETE"):
+        assert client.request(method, "/api/v1/clients/abc").status_code == 401, method
+    _, no_scope = make_team(scopes=["team:read"])
+    assert client.get("/api/v1/clients/abc", headers=auth(no_scope)).status_code == 403
+    response = client.request("HEAD", "/api/v1/clients/abc", headers=auth(team[1]))
+    assert response.status_code == 400 and "X-RateLimit-Remaining" in response.headers
+    for segment in ("%205", "5.0", "\u0665"):  # only ASCII digits (and a sign) are an integer
+        body = assert_error_shape(
+            client.get(f"/api/v1/clients/{segment}", headers=auth(team[1])), 400
+        )
+        assert body["errors"] == {"id": ["The id field must be an integer."]}, segment
+
+
+def test_a_method_the_served_document_lacks_is_405(client):
+    response = client.post("/api/v1/openapi.json")
+    assert_error_shape(response, 405)
+    assert response.headers["Allow"] == "GET, HEAD"
+
+
 def test_unsupported_media_type_is_415(client, team, auth):
     headers = {**auth(team[1]), "Content-Type": "text/plain"}
     response = client.post("/api/v1/clients", content=b"name=Ada", headers=headers)

@@ -7,11 +7,11 @@ import itertools
 import pytest
 from bookings_helpers import all_pages, assert_filter_keeps_exactly, filter_values, keeps, sort_key
 from schedulingkit.impl.data.models.bookings import Event
-from schedulingkit.impl.document import load_document
+from schedulingkit.openapi.contract import load_contract
 from sqlalchemy import select
 
-DOCUMENT = load_document()
-LIST_EVENTS = DOCUMENT.operations["listEvents"]
+DOCUMENT = load_contract()
+LIST_EVENTS = DOCUMENT.operation("listEvents")
 
 
 @pytest.fixture
@@ -349,10 +349,10 @@ def candidate_values(items: list[dict], spec_filter) -> list[str]:
 
 @pytest.mark.parametrize(
     "param",
-    [f.param for f in LIST_EVENTS.filters],
+    [f.name for f in LIST_EVENTS.filters],
 )
 def test_every_filter_keeps_exactly_the_matching_events(api, population, param):
-    spec_filter = next(f for f in LIST_EVENTS.filters if f.param == param)
+    spec_filter = next(f for f in LIST_EVENTS.filters if f.name == param)
     values = candidate_values(population, spec_filter)
     assert_filter_keeps_exactly(
         api, "/events", population, LIST_EVENTS.ordering, spec_filter, values
@@ -364,9 +364,9 @@ def test_filters_combine_with_and(api, population):
     for first, second in itertools.combinations(LIST_EVENTS.filters, 2):
         a = candidate_values(population, first)[0]
         b = candidate_values(population, second)[1]
-        got = [e["id"] for e in all_pages(api, "/events", {first.param: a, second.param: b})]
+        got = [e["id"] for e in all_pages(api, "/events", {first.name: a, second.name: b})]
         expected = [e["id"] for e in expected_order if keeps(e, first, a) and keeps(e, second, b)]
-        assert got == expected, (first.param, a, second.param, b)
+        assert got == expected, (first.name, a, second.name, b)
 
 
 @pytest.mark.parametrize(

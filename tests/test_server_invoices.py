@@ -7,12 +7,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from bookings_helpers import all_pages, assert_filter_keeps_exactly, filter_values, sort_key
 from schedulingkit.impl.data.models.billing import Invoice, InvoiceItem
-from schedulingkit.impl.document import load_document
+from schedulingkit.openapi.contract import load_contract
 from sqlalchemy import func, select
 
-LIST_INVOICES = load_document().operations["listInvoices"]
+LIST_INVOICES = load_contract().operation("listInvoices")
 
 
 @pytest.fixture
@@ -391,10 +392,10 @@ def candidate_values(items: list[dict], spec_filter) -> list[str]:
 
 @pytest.mark.parametrize(
     "param",
-    [f.param for f in LIST_INVOICES.filters],
+    [f.name for f in LIST_INVOICES.filters],
 )
 def test_every_filter_keeps_exactly_the_matching_invoices(api, population, param):
-    spec_filter = next(f for f in LIST_INVOICES.filters if f.param == param)
+    spec_filter = next(f for f in LIST_INVOICES.filters if f.name == param)
     values = candidate_values(population, spec_filter)
     assert_filter_keeps_exactly(
         api, "/invoices", population, LIST_INVOICES.ordering, spec_filter, values
@@ -424,3 +425,23 @@ def test_ids_beyond_32_bits_name_nothing(api, method, path, body, status):
         assert set(response.json()["errors"]) == {"client_id", "event_id", "items.0.tax_ids.0"}
     if status == 200:
         assert response.json()["data"] == []
+
+
+def test_a_line_carries_at_most_as_many_taxes_as_the_document_allows(api):
+    """Lines without `tax_ids` take the team's active default taxes: more of them than an
+    invoice line may carry is a 422 naming the line, not an answer longer than its schema."""
+    from schedulingkit.impl.services.invoices import MAX_LINE_TAXES
+    from schedulingkit.openapi import document_path
+
+    document = yaml.safe_load(document_path().read_text(encoding="utf-8"))
+    schemas = document["components"]["schemas"]
+    assert schemas["InvoiceItem"]["properties"]["taxes"]["maxItems"] == MAX_LINE_TAXES
+    client = api.create("/clients", {"name": "Ada"})
+    for n in range(MAX_LINE_TAXES + 1):
+        api.create("/taxes", {"name": f"Levy {n}", "rate": "1", "is_default": True})
+    line = {"description": "Session", "quantity": 1, "unit_amount": 1000}
+    response = api.post("/invoices", {"client_id": client["id"], "items": [line]})
+    assert response.status_code == 422, response.text
+    assert list(response.json()["errors"]) == ["items.0.tax_ids"]
+    named = {**line, "tax_ids": []}
+    assert api.post("/invoices", {"client_id": client["id"], "items": [named]}).status_code == 201

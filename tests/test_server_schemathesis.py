@@ -41,12 +41,12 @@ import schemathesis
 from conftest import TEST_DATABASE_TIMEOUT
 from schedulingkit.impl.data import migrate
 from schedulingkit.impl.data.tokens import create_token
-from schedulingkit.impl.document import load_document
 from schedulingkit.impl.services.seed import seed
 from schedulingkit.impl.services.team import create_team
 from schedulingkit.impl.settings import Settings
 from schedulingkit.impl.web.app import create_app
 from schedulingkit.openapi import document_path
+from schedulingkit.openapi.contract import load_contract
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events, from_schema
 
@@ -54,7 +54,7 @@ SEED = 20260316
 RATE_LIMIT = "1000000/minute"  # SCHEDULINGKIT_RATE_LIMIT of the app under test
 BASE_URL = "http://testserver/api/v1"
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
-DOCUMENT = load_document()
+DOCUMENT = load_contract()
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ LONG_BUDGET = Budget(max_examples=400, max_steps=100)
 def _date_range_operations() -> list[str]:
     """List operations with a `gte` and an `lt` filter on one field (`from` after `to`: 400)."""
     found = []
-    for operation in DOCUMENT.operations.values():
+    for operation in DOCUMENT.operations:
         ops = {(f.op, f.fields[0]) for f in operation.filters if f.op in ("gte", "lt")}
         if any(("lt", name) in ops for op, name in ops if op == "gte"):
             found.append(operation.operation_id)
@@ -275,7 +275,7 @@ def test_schemathesis_finds_no_failure(fuzzed_app: tuple[Any, str], request) -> 
     assert not outcome.failures and not outcome.errors, outcome.report()
     # the run really ran: every phase, every operation, thousands of requests
     assert outcome.phases == dict.fromkeys(PHASES, "success"), outcome.phases
-    every = {f"{op.method.upper()} {op.path}" for op in DOCUMENT.operations.values()}
+    every = {f"{op.method.upper()} {op.path}" for op in DOCUMENT.operations}
     assert every <= outcome.operations, sorted(every - outcome.operations)
     assert outcome.requests > 1000
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from bookings_helpers import all_pages, assert_filter_keeps_exactly, filter_values, sort_key
 from schedulingkit.impl.data.models.billing import Transaction
-from schedulingkit.impl.document import load_document
+from schedulingkit.openapi.contract import load_contract
 from sqlalchemy import select, update
 
-LIST_TRANSACTIONS = load_document().operations["listTransactions"]
+LIST_TRANSACTIONS = load_contract().operation("listTransactions")
 ITEM = {"description": "Session", "quantity": 1, "unit_amount": 10000, "tax_ids": []}
 
 # When each recorded transaction is said to have happened (set after recording, by id order),
@@ -125,10 +125,10 @@ def candidate_values(items: list[dict], spec_filter) -> list[str]:
 
 @pytest.mark.parametrize(
     "param",
-    [f.param for f in LIST_TRANSACTIONS.filters],
+    [f.name for f in LIST_TRANSACTIONS.filters],
 )
 def test_every_filter_keeps_exactly_the_matching_transactions(api, history, param):
-    spec_filter = next(f for f in LIST_TRANSACTIONS.filters if f.param == param)
+    spec_filter = next(f for f in LIST_TRANSACTIONS.filters if f.name == param)
     values = candidate_values(history, spec_filter)
     assert_filter_keeps_exactly(
         api, "/transactions", history, LIST_TRANSACTIONS.ordering, spec_filter, values

@@ -14,9 +14,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from schedulingkit.openapi import document_path
+from schedulingkit.openapi import pointer as jp
 
 from schedulingkit.cli import cli
-from schedulingkit.spec import pointer as jp
 from schedulingkit.spec.check import RULES, check_document
 from schedulingkit.spec.loader import Document, load_document
 from schedulingkit.spec.objects import Operation, data_schema, query_parameters

@@ -168,7 +168,8 @@ class Database:
     async def release(self, connection: AsyncConnection) -> None:
         """Give a connection back to the pool, or drop it when a transaction was left open on
         it (a request cancelled between BEGIN and COMMIT): the pool resets nothing."""
-        if connection.info.get(IN_TRANSACTION) and not connection.invalidated:
+        # (an invalidated connection is checked first: its `info` is out of reach)
+        if not connection.invalidated and connection.info.get(IN_TRANSACTION):
             await connection.invalidate()
         await connection.close()
 

@@ -15,6 +15,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
+from schedulingkit.openapi.contract import Filter, Operation
 from sqlalchemy import (
     Date,
     DateTime,
@@ -31,7 +32,6 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
-from ..document import Filter, Operation
 from ..domain.errors import BadRequest
 from .db import TeamConnection, unicode_lower
 
@@ -62,11 +62,11 @@ class ListQuery:
 
     @cached_property
     def page(self) -> int:
-        return int(self.args.get("page") or self.operation.page_default)
+        return int(self.args.get("page") or self.operation.paging.page)
 
     @cached_property
     def per_page(self) -> int:
-        return int(self.args.get("per_page") or self.operation.per_page_default)
+        return int(self.args.get("per_page") or self.operation.paging.per_page)
 
     def page_url(self, page: int) -> str:
         """The URL of another page: the request's own query, its `page` last."""
@@ -108,8 +108,8 @@ class Listing:
     async def page(self, db: TeamConnection, query: ListQuery) -> dict:
         """`{"data", "links", "meta"}` for one page under the request's filters."""
         operation = query.operation
-        present = tuple(f for f in operation.filters if query.args.get(f.param) is not None)
-        key = (operation.operation_id, tuple(f.param for f in present), db.dialect)
+        present = tuple(f for f in operation.filters if query.args.get(f.name) is not None)
+        key = (operation.operation_id, tuple(f.name for f in present), db.dialect)
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = self._plan(operation, present, db.dialect)
@@ -143,7 +143,7 @@ _LIMIT, _OFFSET = "sk_limit", "sk_offset"
 
 
 def _param_name(spec_filter: Filter) -> str:
-    return f"filter_{spec_filter.param}"
+    return f"filter_{spec_filter.name}"
 
 
 def _condition(spec_filter: Filter, fields: FieldMap) -> ColumnElement:
@@ -179,12 +179,12 @@ def filter_values(
     values: dict[str, Any] = {}
     bounds: dict[tuple[str, ...], dict[str, tuple[str, Any]]] = {}
     for spec_filter in present:
-        raw = args[spec_filter.param]
+        raw = args[spec_filter.name]
         if spec_filter.op == "search":
             value: Any = f"%{_escape_like(str(raw).lower())}%"
         elif spec_filter.op in ("gte", "lt"):
-            value = bound_value(_column(fields, spec_filter.fields[0]), raw, spec_filter.param)
-            bounds.setdefault(spec_filter.fields, {})[spec_filter.op] = (spec_filter.param, value)
+            value = bound_value(_column(fields, spec_filter.fields[0]), raw, spec_filter.name)
+            bounds.setdefault(spec_filter.fields, {})[spec_filter.op] = (spec_filter.name, value)
         else:
             value = raw
         values[_param_name(spec_filter)] = value
@@ -198,9 +198,9 @@ def window(query: ListQuery, column: ColumnElement) -> tuple[Any, Any]:
     filters would read them; a `gte` bound after its `lt` is a 400."""
     pair: dict[str, tuple[str, Any]] = {}
     for spec_filter in query.operation.filters:
-        raw = query.args.get(spec_filter.param)
+        raw = query.args.get(spec_filter.name)
         if raw is not None and spec_filter.op in ("gte", "lt"):
-            pair[spec_filter.op] = (spec_filter.param, bound_value(column, raw, spec_filter.param))
+            pair[spec_filter.op] = (spec_filter.name, bound_value(column, raw, spec_filter.name))
     _in_order(pair)
     return tuple(pair[op][1] if op in pair else None for op in ("gte", "lt"))
 
@@ -264,14 +264,14 @@ def order_by(stmt: Select, operation: Operation, fields: FieldMap, dialect: str)
     whole team instead of reading the first rows of `(team_id, starts_at, id)`).
     """
     keys = []
-    for name, direction in operation.ordering:
-        column = _column(fields, name)
+    for key in operation.ordering:
+        column = _column(fields, key.field)
         nullable = _nullable(column)
         if isinstance(_sql_type(column), String) and dialect == "postgresql":
             column = column.collate("C")
-        ordered = column.desc() if direction == "desc" else column.asc()
+        ordered = column.desc() if key.descending else column.asc()
         if nullable:
-            ordered = ordered.nulls_first() if direction == "asc" else ordered.nulls_last()
+            ordered = ordered.nulls_last() if key.descending else ordered.nulls_first()
         keys.append(ordered)
     return stmt.order_by(*keys)
 

@@ -66,6 +66,9 @@ from .common import Rules, found, row_serializer, wire_columns
 from .taxes import format_rate
 
 DRAFT = "draft"
+# A line carries at most this many taxes (the document's `InvoiceItem.taxes` maxItems), also
+# when it takes the team's default taxes.
+MAX_LINE_TAXES = 5
 FINAL = frozenset({"cancelled", "refunded"})
 DRAFT_ONLY = ("client_id", "event_id", "currency", "issue_date", "items", "discount")
 UNTIL_FINAL = ("due_date", "notes", "terms")
@@ -444,6 +447,14 @@ def _price_items(
                     applied.append(tax)
         else:
             applied = defaults
+            if len(defaults) > MAX_LINE_TAXES:
+                key = f"items.{index}.tax_ids"
+                rules.fail(
+                    key,
+                    f"The team has more than {MAX_LINE_TAXES} active default taxes: "
+                    f"give the {key} field.",
+                )
+                valid = False
         rates = [
             TaxRule(tax["name"], Decimal(tax["rate"]), bool(tax["inclusive"]), tax["id"])
             for tax in applied

@@ -12,12 +12,13 @@ from connexion.exceptions import ProblemException, UnsupportedMediaTypeProblem
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
-from connexion.resolver import Resolver
+from connexion.resolver import Resolution, Resolver
+from schedulingkit.openapi.contract import Contract, load_contract
 from starlette.exceptions import HTTPException
 
 from ..data.db import Database
-from ..document import Document, load_document
-from ..domain.errors import ApiError, BadRequest, ServiceUnavailable
+from ..domain.errors import ApiError, ServiceUnavailable
+from ..handlers import handler_path
 from ..settings import Settings
 from .bodylimit import BodyLimitMiddleware
 from .endpoint import EndpointApp, json_bytes
@@ -26,21 +27,25 @@ from .health import HealthRoute
 from .middleware import SWAGGER_UI_PATH, middleware_stack, served_paths
 from .ratelimit import RateLimiter
 from .request_state import RequestStateMiddleware
+from .routing import allow_header
 from .security import TokenGuard, security_map
-from .validation import VALIDATOR_MAP, path_parameter_errors
+from .validation import VALIDATOR_MAP
 
 logger = logging.getLogger(__name__)
 
 
 class TagResolver(Resolver):
-    """operationId -> `schedulingkit.impl.handlers.<tag module>.<snake_case operationId>`."""
+    """An operation's function is `handlers.<tag module>.<snake_case operationId>`; its id
+    stays the document's operationId, which the guard and the endpoint look it up by."""
 
-    def __init__(self, document: Document) -> None:
+    def __init__(self, contract: Contract) -> None:
         super().__init__()
-        self.document = document
+        self.contract = contract
 
-    def resolve_operation_id(self, operation) -> str:
-        return self.document.operations[operation.operation_id].handler
+    def resolve(self, operation) -> Resolution:
+        operation_id = operation.operation_id
+        handler = handler_path(self.contract.operation(operation_id))
+        return Resolution(self.resolve_function_from_operation_id(handler), operation_id)
 
 
 def json_response(status: int, body: dict, headers: dict[str, str] | None = None):
@@ -76,48 +81,30 @@ def _server_error(_request: ConnexionRequest, exc: Exception) -> ConnexionRespon
     return json_response(500, {"message": "Server Error"})
 
 
-def _http_error_handler(document: Document, guard: TokenGuard):
-    """Router misses: unknown path 404, wrong method 405 (`Allow` from the document), and a
-    path parameter that fails its schema (`/clients/abc`, which no route converter took) 400."""
-
-    # async: the guard's rate limiter runs on the event loop (a sync handler runs in a thread)
-    async def handle(request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
-        path = request.url.path
-        if exc.status_code not in (404, 405):
-            body = {"message": str(exc.detail)}
-            return json_response(exc.status_code, body, dict(exc.headers or {}))
-        matches = document.match(path)
-        if not matches:
-            return json_response(404, {"message": f"The route {path} could not be found."})
-        same_method = [(op, raw) for op, raw in matches if op.method == request.method]
-        if not same_method:
-            allowed = ", ".join(document.allowed_methods(path))
-            message = (
-                f"The {request.method} method is not supported for route {path}. "
-                f"Supported methods: {allowed}."
-            )
-            return json_response(405, {"message": message}, {"Allow": allowed})
-        operation, raw = same_method[0]
-        if operation.secured:
-            try:
-                await guard.authorize(request, operation)
-            except ApiError as refused:
-                return _api_error(request, refused)
-        errors = path_parameter_errors(operation, raw)
-        if not errors:
-            return json_response(404, {"message": "Not Found."})
-        return json_response(400, BadRequest(errors).body())
-
-    return handle
+def _router_miss(request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
+    """What the router answers when no operation takes a request: 404, no route matches the
+    path; 405, the path lacks the method (`Allow`, from the route, names those it has: the
+    document's for an API path, Starlette's for Swagger UI's, put in the same order)."""
+    path = request.url.path
+    if exc.status_code == 404:
+        return json_response(404, {"message": f"The route {path} could not be found."})
+    if exc.status_code == 405:
+        allowed = allow_header((exc.headers or {}).get("Allow", "").split(","))
+        message = (
+            f"The {request.method} method is not supported for route {path}. "
+            f"Supported methods: {allowed}."
+        )
+        return json_response(405, {"message": message}, {"Allow": allowed})
+    return json_response(exc.status_code, {"message": str(exc.detail)}, dict(exc.headers or {}))
 
 
 def create_app(settings: Settings | None = None) -> AsyncApp:
     """The reference server for `settings` (default: from the environment)."""
     settings = settings or Settings.from_env()
-    index = load_document()
+    contract = load_contract()
     database = Database(settings.database_url, settings.database_timeout)
     limiter = RateLimiter(settings.rate_limit, settings.redis_url, settings.redis_timeout)
-    guard = TokenGuard(database, index, limiter)
+    guard = TokenGuard(database, contract, limiter)
 
     @asynccontextmanager
     async def lifespan(_app):
@@ -130,7 +117,7 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
     bounds = [
         partial(
             HardeningMiddleware,
-            base_path=index.base_path,
+            base_path=contract.base_path,
             public_paths=served_paths(swagger_ui),
             configured_url=settings.public_url,
         ),
@@ -140,17 +127,17 @@ def create_app(settings: Settings | None = None) -> AsyncApp:
         __name__,
         lifespan=lifespan,
         middlewares=[*bounds, *middleware_stack(settings.validate_responses)],
-        resolver=TagResolver(index),
+        resolver=TagResolver(contract),
         validator_map=VALIDATOR_MAP,
         security_map=security_map(guard),
         validate_responses=settings.validate_responses,
         swagger_ui_options=swagger_ui,
     )
     # the document as already parsed (a copy: Connexion resolves references in place)
-    app.add_api(copy.deepcopy(index.raw), base_path=index.base_path)
+    app.add_api(copy.deepcopy(contract.raw), base_path=contract.base_path)
     app.add_error_handler(ApiError, _api_error)
     app.add_error_handler(ProblemException, _problem)
-    app.add_error_handler(HTTPException, _http_error_handler(index, guard))
+    app.add_error_handler(HTTPException, _router_miss)
     app.add_error_handler(Exception, _server_error)
     app.add_middleware(RequestStateMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(HealthRoute, position=MiddlewarePosition.BEFORE_EXCEPTION, database=database)

@@ -26,12 +26,12 @@ from connexion.apps.asynchronous import AsyncApi, AsyncApp, AsyncASGIApp
 from connexion.decorators.parameter import sanitized, unwrap_decorators
 from connexion.operations import AbstractOperation
 from connexion.utils import TYPE_MAP
+from schedulingkit.openapi.contract import Operation as SpecOperation
+from schedulingkit.openapi.contract import load_contract
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from ..data.listing import ListQuery
-from ..document import Operation as SpecOperation
-from ..document import load_document
 from .public_url import created_location, request_url
 from .request_state import BODY_KEY, query_params
 from .security import CONTEXT_KEY
@@ -75,7 +75,7 @@ class Endpoint:
         self.takes_ctx = "ctx" in names
         self.list_operation: SpecOperation | None = None
         if "query" in names:
-            self.list_operation = load_document().operation(operation.operation_id)
+            self.list_operation = load_contract().operation(operation.operation_id)
         definitions = operation.parameters
         self.path = [Parameter.from_definition(d) for d in definitions if d["in"] == "path"]
         self.query = [

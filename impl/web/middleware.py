@@ -11,6 +11,7 @@
   (1.0-1.4 s of CPU for the YAML); `RenderedOnceSwaggerUIAPI` renders each form once, off the
   event loop, and answers the same bytes afterwards.
 - Response validation is left out when it is off (a layer that only looks the operation up).
+- Routing: one route per documented path (`routing.PathRoutingMiddleware`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from connexion.middleware.request_validation import (
     RequestValidationOperation,
 )
 from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIAPI, SwaggerUIMiddleware
 from connexion.operations import AbstractOperation
 from connexion.options import SwaggerUIConfig, SwaggerUIOptions
@@ -40,6 +42,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .routing import PathRoutingMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -218,11 +222,14 @@ class SwaggerUIOnItsPaths(SwaggerUIMiddleware):
 
 
 def middleware_stack(validate_responses: bool) -> list[type]:
-    """Connexion's default middlewares, with prepared request validation, Swagger UI routed
-    on its own paths only, and response validation only when it is on."""
+    """Connexion's default middlewares, with one route per path, prepared request
+    validation, Swagger UI routed on its own paths only, and response validation only when
+    it is on."""
     stack = []
     for middleware in ConnexionMiddleware.default_middlewares:
-        if middleware is RequestValidationMiddleware:
+        if middleware is RoutingMiddleware:
+            stack.append(PathRoutingMiddleware)
+        elif middleware is RequestValidationMiddleware:
             stack.append(PreparedValidationMiddleware)
         elif middleware is SwaggerUIMiddleware:
             stack.append(SwaggerUIOnItsPaths)

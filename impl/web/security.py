@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from connexion.lifecycle import ConnexionRequest
 from connexion.security import AbstractSecurityHandler
+from schedulingkit.openapi.contract import Contract, Operation
 
 from ..data.db import Database, TeamConnection
 from ..data.tokens import Principal, authenticate
-from ..document import Document, Operation
 from ..domain.errors import Forbidden, TooManyAttempts, Unauthenticated
 from ..handlers.context import RequestContext
 from .ratelimit import RateLimiter
@@ -26,13 +26,13 @@ CONTEXT_KEY = "context"  # where the token info Connexion keeps carries the Requ
 @dataclass
 class TokenGuard:
     database: Database
-    document: Document
+    contract: Contract
     limiter: RateLimiter
 
     async def verify(self, request: ConnexionRequest) -> dict:
         """Connexion security function: the token info it keeps (the endpoint takes the
         request context from it)."""
-        context = await self.authorize(request, self.document.operation(_operation_id(request)))
+        context = await self.authorize(request, self.contract.get(_operation_id(request)))
         return {"sub": str(context.principal.token_id), CONTEXT_KEY: context}
 
     async def authorize(

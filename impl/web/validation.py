@@ -20,6 +20,7 @@ from connexion.json_schema import Draft4RequestValidator, allow_nullable
 from connexion.utils import coerce_type
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker, ValidationError, validators
+from schedulingkit.openapi.contract import load_contract
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import Receive, Scope
 
@@ -280,9 +281,7 @@ def read_only_fields() -> dict[frozenset[str], frozenset[str]]:
     """The read-only fields of the resource each request body writes, keyed by the body's
     field names (what a validator sees of its schema once references are resolved), so
     that `id` in a body is answered "read-only" and `nickname` "unknown"."""
-    from ..document import load_document
-
-    schemas = load_document().raw.get("components", {}).get("schemas", {})
+    schemas = load_contract().raw.get("components", {}).get("schemas", {})
     found: dict[frozenset[str], frozenset[str]] = {}
     for name, schema in schemas.items():
         suffix = next((s for s in REQUEST_SUFFIXES if name.endswith(s)), None)
@@ -478,18 +477,6 @@ def fill_defaults(schema: dict, instance: t.Any) -> None:
             fill_defaults(schema["items"], item)
 
 
-def path_parameter_errors(operation, raw: dict[str, str]) -> Errors:
-    """Errors of raw path segments against the operation's path parameter schemas."""
-    errors: Errors = {}
-    for name, schema in operation.path_params:
-        value: t.Any = raw.get(name)
-        if schema.get("type") == "integer" and isinstance(value, str):
-            value = int(value) if re.fullmatch(r"-?\d+", value) else value
-        for messages in schema_errors(schema, value, name).values():
-            errors.setdefault(name, []).extend(messages)
-    return errors
-
-
 class QueryAndPathValidator(ParameterValidator):
     """Parameters: every failing one reported, keyed by its name, answered 400.
 
@@ -519,7 +506,7 @@ class QueryAndPathValidator(ParameterValidator):
         path = scope.get("path_params", {})
         for param in self._path:
             value = path.get(param["name"].replace("-", "_"))
-            _check(errors, param, None if value is None else _coerced(param, value))
+            _check(errors, param, None if value is None else _path_value(param, value))
         if self._header:
             headers = Headers(scope=scope)
             for param in self._header:
@@ -533,6 +520,19 @@ def _coerced(param: dict, value: t.Any) -> t.Any:
         return coerce_type(param, value, "parameter", param["name"])
     except TypeValidationError:
         return value
+
+
+# An integer path segment as Connexion's `int` route converter reads one: ASCII digits with an
+# optional sign (`/taxes/-3` is -3, below its minimum; `/taxes/ 5` and `/taxes/abc` are text).
+_INTEGER_SEGMENT = re.compile(r"[+-]?[0-9]+")
+
+
+def _path_value(param: dict, text: str) -> t.Any:
+    """A path segment (routed as text, `routing.PathRoutingAPI`) as its parameter's value;
+    one that is not an integer stays text, and its schema then says why."""
+    if param.get("schema", {}).get("type") != "integer":
+        return _coerced(param, text)
+    return int(text) if _INTEGER_SEGMENT.fullmatch(text) else text
 
 
 def _check(errors: Errors, param: dict, value: t.Any) -> None:

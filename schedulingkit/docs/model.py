@@ -84,7 +84,7 @@ class Lifecycle:
     field: str
     anchor: str
     description: str
-    transitions: dict[str, list[str]]
+    transitions: dict[str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)

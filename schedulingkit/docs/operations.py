@@ -23,8 +23,9 @@ from schedulingkit.docs.wording import (
     ordering_sentence,
     scopes_sentence,
 )
+from schedulingkit.openapi.contract import Contract, parameter_objects
+from schedulingkit.openapi.contract import Operation as ContractOperation
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 JSON_TYPES = ("application/json",)
 
 
@@ -39,14 +40,11 @@ def _plain(value: Any) -> str | None:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def parameters(resolver: Resolver, path_item: dict, operation: dict) -> list[Parameter]:
-    """The path item's and the operation's parameters (the operation's win), in order."""
-    merged: dict[tuple[str, str], dict] = {}
-    for raw in [*(path_item.get("parameters") or []), *(operation.get("parameters") or [])]:
-        node = resolver.resolve(raw)
-        merged[(node["name"], node["in"])] = node
+def parameters(resolver: Resolver, contract: Contract, op: ContractOperation) -> list[Parameter]:
+    """The path item's and the operation's parameters (the operation's win), in order, as
+    written (a schema keeps its `$ref`, which names its type)."""
     found = []
-    for node in merged.values():
+    for node, _ in parameter_objects(contract.raw, op.path, op.method.lower()):
         schema = node.get("schema") or {}
         example = node["example"] if "example" in node else schema_example(resolver, schema)
         found.append(
@@ -58,7 +56,7 @@ def parameters(resolver: Resolver, path_item: dict, operation: dict) -> list[Par
                 description=str(node.get("description") or ""),
                 enum=enum_values(resolver, schema),
                 constraints=constraints(resolver, schema),
-                filter=filter_sentence(node.get("x-filter")),
+                filter=filter_sentence(op.filter(node["name"])),
                 example=_plain(example),
             )
         )
@@ -139,41 +137,35 @@ def example_url(base_url: str, path: str, params: list[Parameter]) -> str:
 
 
 def operation(
-    resolver: Resolver,
-    document: dict,
-    path: str,
-    method: str,
-    base_url: str,
+    resolver: Resolver, contract: Contract, op: ContractOperation, base_url: str
 ) -> Operation:
-    """Read `paths[path][method]` with everything a page shows about it."""
-    path_item = resolver.resolve(document["paths"][path])
-    raw = path_item[method]
-    params = parameters(resolver, path_item, raw)
+    """Everything a page shows about one operation of the contract."""
+    raw = op.node
+    params = parameters(resolver, contract, op)
     request_body = resolver.resolve(raw.get("requestBody")) or {}
     request, request_example = body(resolver, request_body.get("content"))
     statuses = sorted((str(code) for code in raw.get("responses") or {}), key=str)
     responses = [response(resolver, status, _status_node(raw, status)) for status in statuses]
-    security = raw.get("security", document.get("security") or [])
-    authenticated = any(requirement for requirement in security)
+    authenticated = any(op.security)
     return Operation(
-        method=method.upper(),
-        path=path,
-        operation_id=str(raw.get("operationId") or f"{method}{path}"),
-        summary=str(raw.get("summary") or ""),
-        description=str(raw.get("description") or "").strip(),
-        tag=(raw.get("tags") or ["Other"])[0],
-        scopes=list(raw.get("x-scopes") or []),
-        scopes_text=scopes_sentence(raw.get("x-scopes")),
+        method=op.method,
+        path=op.path,
+        operation_id=op.operation_id or f"{op.method.lower()}{op.path}",
+        summary=op.summary,
+        description=op.description,
+        tag=op.tag or "Other",
+        scopes=list(op.scopes),
+        scopes_text=scopes_sentence(op.scopes),
         authenticated=authenticated,
-        ordering=ordering_sentence(raw.get("x-ordering")),
+        ordering=ordering_sentence(op.ordering),
         parameters=params,
         request=request,
         request_description=str(request_body.get("description") or ""),
         successes=[r for r in responses if _is_success(r.status)],
         errors=[r for r in responses if not _is_success(r.status)],
         curl=curl_command(
-            method,
-            example_url(base_url, path, params),
+            op.method,
+            example_url(base_url, op.path, params),
             authenticated=authenticated,
             body=None if request_example is NO_EXAMPLE else request_example,
             has_body=request is not None,
@@ -185,13 +177,3 @@ def _status_node(raw: dict, status: str) -> Any:
     """A response by status, whether YAML read the key as a string or an integer."""
     responses = raw.get("responses") or {}
     return responses[status] if status in responses else responses[int(status)]
-
-
-def operations_in_order(document: dict) -> list[tuple[str, str]]:
-    """Every `(path, method)` of the document, in document order."""
-    found = []
-    for path, item in (document.get("paths") or {}).items():
-        for method in item:
-            if method in HTTP_METHODS:
-                found.append((path, method))
-    return found

@@ -6,8 +6,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from schedulingkit.docs.examples import NO_EXAMPLE, media_example
 from schedulingkit.docs.model import (
     ApiReference,
@@ -17,20 +15,19 @@ from schedulingkit.docs.model import (
     Section,
     SharedResponse,
 )
-from schedulingkit.docs.operations import headers, operation, operations_in_order
+from schedulingkit.docs.operations import headers, operation
 from schedulingkit.docs.refs import Resolver, ref_name
 from schedulingkit.docs.schemas import field_rows, type_label
 from schedulingkit.docs.wording import json_text
+from schedulingkit.openapi.contract import Contract, load_yaml, read_contract
 
-# libyaml's loader when PyYAML was built with it: the document parses six times faster
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 HEADING = re.compile(r"^## +(.+?)\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 
 
 def load(path: Path | str) -> dict[str, Any]:
     """Parse the YAML document at `path`."""
-    document = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+    document = load_yaml(path)
     if not isinstance(document, dict):
         raise ValueError(f"{path}: not an OpenAPI document (a YAML mapping)")
     return document
@@ -98,23 +95,23 @@ def shared_response(
     )
 
 
-def shared_responses(resolver: Resolver, document: dict) -> list[SharedResponse]:
+def shared_responses(resolver: Resolver, contract: Contract) -> list[SharedResponse]:
     """`components/responses`, each with the statuses operations answer it with, and the
     `x-path-responses` (answered for any path, before an operation is chosen)."""
     statuses: dict[str, set[str]] = {}
-    for path, method in operations_in_order(document):
-        for status, raw in (document["paths"][path][method].get("responses") or {}).items():
+    for op in contract.operations:
+        for status, raw in (op.node.get("responses") or {}).items():
             name = ref_name(raw)
             if name is not None:
                 statuses.setdefault(name, set()).add(str(status))
-    components = (document.get("components") or {}).get("responses") or {}
+    components = (contract.raw.get("components") or {}).get("responses") or {}
     found = [
         shared_response(resolver, name, sorted(statuses.get(name, set())), raw)
         for name, raw in components.items()
     ]
     found += [
-        shared_response(resolver, str(status), [str(status)], raw, any_path=True)
-        for status, raw in (document.get("x-path-responses") or {}).items()
+        shared_response(resolver, status, [status], raw, any_path=True)
+        for status, raw in contract.path_responses.items()
     ]
     return sorted(found, key=lambda shared: (shared.statuses or ["999"], shared.any_path))
 
@@ -214,12 +211,10 @@ def info_links(info: dict) -> list[tuple[str, str]]:
 def build_reference(document: dict) -> ApiReference:
     """Read everything the pages show."""
     resolver = Resolver(document)
+    contract = read_contract(document)
     info = document.get("info") or {}
     url = base_url(document)
-    operations = [
-        operation(resolver, document, path, method, url)
-        for path, method in operations_in_order(document)
-    ]
+    operations = [operation(resolver, contract, op, url) for op in contract.operations]
     intro, sections = split_sections(str(info.get("description") or ""))
     return ApiReference(
         title=str(info.get("title") or "API"),
@@ -228,7 +223,7 @@ def build_reference(document: dict) -> ApiReference:
         sections=sections,
         base_url=url,
         resources=resources(document, operations),
-        shared_responses=shared_responses(resolver, document),
+        shared_responses=shared_responses(resolver, contract),
         error_rows=list(field_rows(resolver, error_schema(resolver, document))),
         headers=component_headers(resolver, document),
         security=security_schemes(resolver, document),

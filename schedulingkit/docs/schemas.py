@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schedulingkit.docs.refs import Resolver, ref_name
+from schedulingkit.openapi.contract import transition_table
 
 COMPOSITIONS = ("anyOf", "oneOf")
 # The shared schemas of every list's `links` and `meta` (openapi/README.md): described once
@@ -47,7 +48,7 @@ class FieldRow:
     description: str = ""
     # the page section that describes this field once: (title, anchor suffix)
     see: tuple[str, str] | None = None
-    transitions: dict[str, list[str]] | None = None  # `x-transitions`: value -> next values
+    transitions: dict[str, tuple[str, ...]] | None = None  # `x-transitions`: value -> next values
     full_description: str = ""  # the description the section shows (rows show its start)
 
 
@@ -183,11 +184,11 @@ def field_rows(
         path = prefix + key
         description = _description(resolver, resolved)
         paginated = ref_name(sub) in PAGINATION_SCHEMAS and not expand_pagination
-        transitions = resolved.get("x-transitions")
+        transitions = transition_table(resolved)
         see = None
         if paginated:
             see = PAGINATION
-        elif isinstance(transitions, dict):
+        elif transitions is not None:
             see = (f"`{key}` lifecycle", f"{key}-lifecycle")
         yield FieldRow(
             path=path,
@@ -199,7 +200,7 @@ def field_rows(
             constraints=constraints(resolver, sub),
             description=first_sentence(description) if transitions else description,
             see=see,
-            transitions=transitions if isinstance(transitions, dict) else None,
+            transitions=transitions,
             full_description=description,
         )
         nested = _nested_object(resolver, sub)

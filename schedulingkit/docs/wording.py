@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from schedulingkit.openapi.contract import Filter, SortKey
+
 
 def _code(name: Any) -> str:
     return f"`{name}`"
@@ -18,41 +20,33 @@ def _either(names: list[Any]) -> str:
     return ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
-def filter_sentence(spec: Any) -> str:
+def filter_sentence(spec: Filter | None) -> str:
     """What an `x-filter` keeps, e.g. "`starts_at` is on or after the value (inclusive)"."""
-    if not isinstance(spec, dict):
+    if spec is None:
         return ""
-    op, field = spec.get("op"), spec.get("field")
-    if op == "search":
-        fields = list(spec.get("fields") or [])
+    field = spec.fields[0] if spec.fields else None
+    if spec.op == "search":
         return (
-            f"The value is a case-insensitive substring of {_either(fields)} "
+            f"The value is a case-insensitive substring of {_either(list(spec.fields))} "
             "(`null` fields do not match)."
         )
-    if op == "eq":
+    if spec.op == "eq":
         return f"{_code(field)} equals the value."
-    if op == "contains":
+    if spec.op == "contains":
         return f"{_code(field)} (an array) has the value as one of its elements."
-    if op == "gte":
+    if spec.op == "gte":
         return f"{_code(field)} is on or after the value (inclusive)."
-    if op == "lt":
+    if spec.op == "lt":
         return f"{_code(field)} is before the value (exclusive)."
-    return "x-filter: " + json.dumps(spec, ensure_ascii=False)
+    written = {"op": spec.op, "fields": list(spec.fields)}
+    return "x-filter: " + json.dumps(written, ensure_ascii=False)
 
 
-DIRECTIONS = {"asc": "ascending", "desc": "descending"}
-
-
-def ordering_sentence(keys: Any) -> str:
-    """An `x-ordering` list as "`name` ascending, then `id` ascending"."""
-    if not isinstance(keys, list):
-        return ""
-    parts = []
-    for key in keys:
-        if isinstance(key, dict):
-            direction = DIRECTIONS.get(key.get("direction"), str(key.get("direction")))
-            parts.append(f"{_code(key.get('field'))} {direction}")
-    return ", then ".join(parts)
+def ordering_sentence(keys: tuple[SortKey, ...]) -> str:
+    """An `x-ordering` as "`name` ascending, then `id` ascending"."""
+    return ", then ".join(
+        f"{_code(key.field)} {'descending' if key.descending else 'ascending'}" for key in keys
+    )
 
 
 def scopes_sentence(scopes: Any) -> str:

@@ -20,7 +20,7 @@ from openapi_schema_validator import (
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-from schedulingkit.spec import pointer as jp
+from schedulingkit.openapi import pointer as jp
 from schedulingkit.spec.loader import Document
 
 BASE_URI = "urn:schedulingkit:openapi"

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from schedulingkit.spec import pointer as jp
+from schedulingkit.openapi import pointer as jp
+from schedulingkit.openapi.contract import HTTP_METHODS, operation_nodes
 from schedulingkit.spec import schemas
 from schedulingkit.spec.loader import Document, mapping, sequence
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 PAGINATION_PARAMETERS = ("page", "per_page")
 _PATH_PARAMETER = re.compile(r"^\{[^}]+\}$")
 
@@ -54,14 +54,10 @@ class Operation:
 
 def operations(document: Document) -> list[Operation]:
     """Every operation, in document order."""
-    found = []
-    for path, item in mapping(document.get("/paths")).items():
-        if not isinstance(item, dict):
-            continue
-        for method in METHODS:
-            if isinstance(item.get(method), dict):
-                found.append(Operation(path, method, item[method], jp.join("/paths", path, method)))
-    return found
+    return [
+        Operation(path, method, node, jp.join("/paths", path, method))
+        for path, method, node in operation_nodes(document.raw)
+    ]
 
 
 def operation_parameters(
@@ -200,7 +196,7 @@ def parameters(document: Document) -> Iterator[Located]:
     yield from _defined(components, "/components/parameters")
     for path, item in mapping(document.get("/paths")).items():
         bases = [jp.join("/paths", path)]
-        bases += [jp.join("/paths", path, method) for method in METHODS if method in item]
+        bases += [jp.join("/paths", path, method) for method in HTTP_METHODS if method in item]
         for base in bases:
             for index, parameter in enumerate(sequence(document.get(jp.join(base, "parameters")))):
                 if isinstance(parameter, dict) and "$ref" not in parameter:

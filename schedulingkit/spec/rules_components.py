@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from schedulingkit.spec import pointer as jp
+from schedulingkit.openapi import pointer as jp
 from schedulingkit.spec.loader import Document, mapping, sequence
 from schedulingkit.spec.objects import operations
 from schedulingkit.spec.registry import Finding, Rule, registrar

@@ -7,7 +7,7 @@ from typing import Any
 
 from openapi_spec_validator import OpenAPIV30SpecValidator
 
-from schedulingkit.spec import pointer as jp
+from schedulingkit.openapi import pointer as jp
 from schedulingkit.spec.loader import Document, mapping, sequence
 from schedulingkit.spec.objects import operations
 from schedulingkit.spec.registry import Finding, Rule, registrar

@@ -7,7 +7,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from schedulingkit.spec import pointer as jp
+from schedulingkit.openapi import pointer as jp
+from schedulingkit.openapi.contract import FILTER_OPS, SORT_DIRECTIONS
 from schedulingkit.spec import schemas
 from schedulingkit.spec.loader import Document, mapping, sequence
 from schedulingkit.spec.objects import (
@@ -37,8 +38,6 @@ PAGE_BOUNDS = {
 META_FIELDS = ("current_page", "from", "last_page", "per_page", "to", "total", "path")
 LINK_FIELDS = ("first", "last", "prev", "next")
 NULLABLE_PAGINATION = {META_SCHEMA: ("from", "to"), LINKS_SCHEMA: ("prev", "next")}
-FILTER_OPS = ("search", "eq", "contains", "gte", "lt")
-DIRECTIONS = ("asc", "desc")
 SORTABLE_TYPES = ("string", "integer", "boolean")
 # The contract's date-range lists (the help page's `from` / `to`).
 DATE_RANGE_RESOURCES = ("events", "invoices", "transactions")
@@ -165,8 +164,11 @@ def ordering_declared(document: Document) -> Iterator[Finding]:
             key_pointer = jp.join(pointer, index)
             if not isinstance(key, dict) or set(key) != {"field", "direction"}:
                 yield key_pointer, "a sort key is exactly {field, direction}"
-            elif key["direction"] not in DIRECTIONS:
-                yield jp.join(key_pointer, "direction"), f"direction must be one of {DIRECTIONS}"
+            elif key["direction"] not in SORT_DIRECTIONS:
+                yield (
+                    jp.join(key_pointer, "direction"),
+                    f"direction must be one of {SORT_DIRECTIONS}",
+                )
             elif key["field"] in seen:
                 yield jp.join(key_pointer, "field"), f"{key['field']!r} is already a sort key"
             elif item is not None:

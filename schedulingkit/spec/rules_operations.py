@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from schedulingkit.spec import pointer as jp
+from schedulingkit.openapi import pointer as jp
 from schedulingkit.spec.loader import Document, mapping
 from schedulingkit.spec.objects import operation_parameters, operations
 from schedulingkit.spec.registry import Finding, Rule, registrar

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from schedulingkit.spec import pointer as jp
+from schedulingkit.openapi import pointer as jp
 from schedulingkit.spec import schemas
 from schedulingkit.spec.loader import Document, mapping
 from schedulingkit.spec.objects import (

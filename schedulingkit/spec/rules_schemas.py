@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from schedulingkit.spec import pointer as jp
+from schedulingkit.openapi import pointer as jp
 from schedulingkit.spec import schemas
 from schedulingkit.spec.examples import ExampleValidator
 from schedulingkit.spec.loader import Document, mapping, sequence

@@ -1,7 +1,9 @@
 """Which operation of the OpenAPI document a request is for, and what the document says of it.
 
 Faults that target one kind of operation (lists, lookups by id, a scope) read the document
-rather than hard-coding paths, so they follow the contract as it changes.
+rather than hard-coding paths, so they follow the contract as it changes. They wrap the
+server from outside, as a deployment's bug would, so they match request paths themselves;
+what an operation is comes from the project's one reader (`schedulingkit.openapi.contract`).
 """
 
 from __future__ import annotations
@@ -12,26 +14,36 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from schedulingkit.openapi import document_path
-
-METHODS = ("get", "put", "post", "delete", "patch")
+from schedulingkit.openapi.contract import Operation as ContractOperation
+from schedulingkit.openapi.contract import load_contract
 
 
 @dataclass(frozen=True)
 class Operation:
-    """One operation of the document, with what the faults need to know about it."""
+    """One operation of the document and the request paths it serves."""
 
-    operation_id: str
-    method: str
-    template: str
+    contract: ContractOperation
     pattern: re.Pattern[str]
-    spec: dict[str, Any]
-    parameters: tuple[dict[str, Any], ...]
+
+    @property
+    def operation_id(self) -> str:
+        return self.contract.operation_id
+
+    @property
+    def method(self) -> str:
+        return self.contract.method
+
+    @property
+    def template(self) -> str:
+        return self.contract.path
+
+    @property
+    def parameters(self) -> tuple[dict[str, Any], ...]:
+        return tuple(self.contract.parameters.values())
 
     @property
     def is_list(self) -> bool:
-        return "x-ordering" in self.spec
+        return bool(self.contract.ordering)
 
     @property
     def has_id(self) -> bool:
@@ -39,7 +51,7 @@ class Operation:
 
     @property
     def scopes(self) -> tuple[str, ...]:
-        return tuple(self.spec.get("x-scopes", ()))
+        return self.contract.scopes
 
     def filters(self) -> dict[str, dict[str, Any]]:
         """Query parameter name -> its `x-filter` object."""
@@ -50,35 +62,13 @@ class Document:
     """The OpenAPI document, indexed by method and path."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.raw: dict[str, Any] = yaml.safe_load((path or document_path()).read_text())
-        self.base_path = self.raw["servers"][0]["url"].rstrip("/")
-        self.operations: list[Operation] = []
-        for template, item in self.raw["paths"].items():
-            shared = [self.resolve(p) for p in item.get("parameters", [])]
-            for method in METHODS:
-                if method not in item:
-                    continue
-                spec = item[method]
-                own = [self.resolve(p) for p in spec.get("parameters", [])]
-                self.operations.append(
-                    Operation(
-                        operation_id=spec["operationId"],
-                        method=method.upper(),
-                        template=template,
-                        pattern=_compile(self.base_path + template),
-                        spec=spec,
-                        parameters=tuple(shared + own),
-                    )
-                )
-
-    def resolve(self, node: Any) -> Any:
-        """Follow a local `$ref` (repeatedly) to the object it names."""
-        while isinstance(node, dict) and "$ref" in node:
-            target: Any = self.raw
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part]
-            node = target
-        return node
+        contract = load_contract(path)
+        self.raw: dict[str, Any] = contract.raw
+        self.base_path = contract.base_path
+        self.resolve = contract.resolve
+        self.operations = [
+            Operation(op, _compile(self.base_path + op.path)) for op in contract.operations
+        ]
 
     def match(self, method: str, path: str) -> Operation | None:
         """The operation serving `method path`, or None for an unknown route or method."""
@@ -95,22 +85,11 @@ class Document:
 
     def item_properties(self, operation: Operation) -> dict[str, Any]:
         """The properties of the resource(s) the operation answers in `data`."""
-        responses = operation.spec["responses"]
-        status = next((s for s in ("200", "201") if s in responses), None)
-        response = self.resolve(responses[status]) if status else {}
-        content = response.get("content", {}).get("application/json")
-        if content is None:
-            return {}
-        data = self.resolve(self.resolve(content["schema"])["properties"]["data"])
-        item = self.resolve(data["items"]) if data.get("type") == "array" else data
-        return {name: self.resolve(p) for name, p in item.get("properties", {}).items()}
+        return dict((operation.contract.item_schema or {}).get("properties", {}))
 
     def request_schema(self, operation: Operation) -> dict[str, Any] | None:
         """The schema of the operation's JSON request body (None: no body)."""
-        body = self.resolve(operation.spec.get("requestBody"))
-        if not body:
-            return None
-        return self.resolve(body["content"]["application/json"]["schema"])
+        return operation.contract.request_schema
 
     def request_properties(self, operation: Operation) -> set[str] | None:
         """The properties the operation's JSON request body may carry (None: no body schema)."""
