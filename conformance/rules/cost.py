@@ -137,15 +137,15 @@ def json_depth(ctx: RuleContext) -> None:
     ctx.checked()
 
 
-def max_occurrences(ctx: RuleContext) -> int:
-    """The most occurrences a series that ends may have: the document's largest `count`."""
-    schema = ctx.contract.resolve(
-        ctx.contract.raw.get("components", {}).get("schemas", {}).get("Recurrence")
-    )
-    count = ctx.contract.resolve(((schema or {}).get("properties") or {}).get("count")) or {}
+def max_occurrences(ctx: RuleContext, op: Operation) -> int:
+    """The most occurrences a series that ends may have: the `maximum` of `recurrence.count`
+    in the create body's schema, as the contract reads it."""
+    properties = (op.request_schema or {}).get("properties") or {}
+    recurrence = properties.get("recurrence") or {}
+    count = (recurrence.get("properties") or {}).get("count") or {}
     maximum = count.get("maximum")
-    if not isinstance(maximum, int):
-        ctx.skip("the document's Recurrence has no count maximum")
+    if not isinstance(maximum, int) or isinstance(maximum, bool):
+        ctx.skip(f"{op.label} documents no maximum for recurrence.count")
     return maximum
 
 
@@ -163,7 +163,7 @@ def series_cap(ctx: RuleContext) -> None:
     if op is None or not recurring:
         ctx.skip("no recurring event to copy")
     assert op is not None
-    cap = max_occurrences(ctx)
+    cap = max_occurrences(ctx, op)
     body: dict[str, Any] = throwaway_body(recurring[0])
     start = parse_instant(body["starts_at"])
     assert start is not None
