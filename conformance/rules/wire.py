@@ -169,5 +169,7 @@ def trailing_slash(ctx: RuleContext) -> None:
         f"{path}/ (a trailing slash): got {exchange.describe()}, expected the list as {path}",
         exchange,
     ):
-        for problem in pagination_problems(exchange.json(), 1, 15, path):
+        for problem in pagination_problems(
+            exchange.json(), op.paging.page, op.paging.per_page, path
+        ):
             ctx.fail(op.label, f"{path}/ (a trailing slash): {problem}", exchange)
