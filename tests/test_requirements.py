@@ -139,3 +139,29 @@ def test_the_readme_carries_the_current_coverage_table():
         "\n<!-- requirements:end -->"
     )[0]
     assert copied == requirements_markdown(), "run schedulingkit conformance --requirements"
+
+
+def test_the_readme_counts_requirements_per_area():
+    """The summary above the copied table: per area, how many requirements, how many a rule
+    verifies, how many are untestable from outside; and the sentence that totals them."""
+    readme = (ROOT / "conformance" / "README.md").read_text()
+    section = readme.split("## Requirement coverage\n", 1)[1].split("<!-- requirements:start")[0]
+    by_requirement = rules_verifying()
+    want: dict[str, list[int]] = {}
+    for requirement in load_catalogue().requirements:
+        row = want.setdefault(f"{requirement.area_title} (`REQ-{requirement.area}`)", [0, 0, 0])
+        row[0] += 1
+        row[1 if by_requirement.get(requirement.id) else 2] += 1
+    want["all"] = [sum(counts) for counts in zip(*want.values(), strict=True)]
+    got = {
+        cells[0]: [int(n) for n in cells[1:]]
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith(("| area", "| ---"))
+        for cells in [[c.strip() for c in line.strip("|").split("|")]]
+    }
+    assert got == want
+    total, verified, untestable = want["all"]
+    assert (
+        f"{total} requirements: {verified} verified by the suite's rules, {untestable} "
+        "untestable from outside" in " ".join(section.split())
+    )
