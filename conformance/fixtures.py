@@ -335,8 +335,12 @@ class FixtureSet:
         api = self.state.api
         notes: list[str] = []
         kept: list[str] = []
+        done: set[str] = set()
         for collection in reversed(ORDER):
             for record in reversed(self.created.get(collection, [])):
+                if record.path in done:
+                    continue  # listed twice: one request settles it
+                done.add(record.path)
                 if collection == "/invoices":
                     current = api.get(record.path).data or {}
                     status = current.get("status")

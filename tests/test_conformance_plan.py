@@ -236,3 +236,37 @@ def test_the_plan_fits_the_limit_and_warns_when_it_cannot():
     assert "more than --max-duration" in slow.warnings[0]
     read_only = make_plan(_state(read_only=True), rules, 60)
     assert read_only.rules_requests < default.rules_requests
+
+
+def test_the_cleanup_settles_a_record_listed_twice_with_one_request():
+    from schedulingkit.conformance.budget import cleanup_owed
+    from schedulingkit.conformance.fixtures import Created, FixtureSet
+
+    sent: list[str] = []
+
+    def answer(status: int, data: dict | None = None) -> SimpleNamespace:
+        return SimpleNamespace(status=status, data=data, describe=lambda: str(status))
+
+    class Api:
+        def delete(self, path: str) -> SimpleNamespace:
+            sent.append(f"DELETE {path}")
+            return answer(204)
+
+        def get(self, path: str) -> SimpleNamespace:
+            sent.append(f"GET {path}")
+            return answer(200, {"status": "draft"})
+
+        def put(self, path: str, body: dict) -> SimpleNamespace:
+            sent.append(f"PUT {path}")
+            return answer(200)
+
+    state = SimpleNamespace(api=Api(), marker="sk-conf-x", fixtures=None, config=None)
+    fixtures = FixtureSet(state)  # type: ignore[arg-type]
+    state.fixtures = fixtures
+    for collection, record_id in (("/taxes", 4), ("/taxes", 4), ("/invoices", 1)):
+        fixtures.created.setdefault(collection, []).append(
+            Created(collection, record_id, {}, None)  # type: ignore[arg-type]
+        )
+    assert cleanup_owed(state) == 4  # two records, the invoice's read, the team
+    fixtures.cleanup()
+    assert sent == ["GET /invoices/1", "PUT /invoices/1", "DELETE /taxes/4"]
