@@ -32,6 +32,12 @@ SMALL_STATEFUL_REQUESTS = 55  # 5 scenarios of up to 10 steps
 UNDOCUMENTED_METHOD_REQUESTS = 20  # one per path, beside the coverage quota
 MIN_COVERAGE_PER_OPERATION = 2  # one negative case and one unexpected method or positive case
 LONG_RUN_SECONDS = 10 * 60  # warn above this: the limit, not the deployment, sets the pace
+# The cleanup: a DELETE per record (an invoice: a read and a status change) and the team
+# restored. Before the generated phases, measured on the reference document: the fixtures,
+# the rules' throwaway records and the records the generated writes are kept to.
+CLEANUP_REQUESTS = 45
+GENERATED_CREATES = 0.125  # records the generated phases create per request (measured: 1 in 8-16)
+RATE_RULE_REQUESTS = 6  # the rate-limit rules' requests beyond the window kept for them
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,8 @@ def rule_estimates(contract: Contract, read_only: bool) -> dict[str, int]:
         "ERR-007": len(body_ops),
         "ERR-008": len(posts),
         "ERR-009": 2,
+        "WIRE-004": 1,  # a list asked with a foreign Host
+        "WIRE-005": 1,  # a list asked with a trailing slash
         "PAGE-001": len(lists),
         "PAGE-002": 6 * len(lists),
         "PAGE-003": 3 * len(lists),
@@ -151,6 +159,9 @@ def rule_estimates(contract: Contract, read_only: bool) -> dict[str, int]:
         "RES-009": 45,
         "TEN-001": 2 * len({o.path for o in writes_by_id}),
         "TEN-002": 1,
+        # COST-001, COST-002 and COST-005 send no token: they spend nothing of its window
+        "COST-003": 1 if posts else 0,
+        "COST-004": 1,
         "RATE-003": 1,
     }
 
@@ -166,24 +177,40 @@ class Plan:
     generated: GeneratedSettings | None  # None when no GEN rule runs
     burst: bool  # whether RATE-002/003 spend a window
     requests_per_second: float  # what the deployment answered at preflight
+    cleanup: int = 0  # the cleanup's requests, estimated
     warnings: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
 
     @property
     def requests(self) -> int:
-        return self.rules_requests + (self.generated.requests if self.generated else 0)
+        return (
+            self.rules_requests + (self.generated.requests if self.generated else 0) + self.cleanup
+        )
+
+    @property
+    def free_cleanup(self) -> int:
+        """Cleanup requests that cost no time: after the rate-limit rules, the cleanup has the
+        window RATE-003 waited for (less its one request) to itself."""
+        if self.limit is None or not self.burst:
+            return 0
+        return max(0, self.limit - 2)
 
     @property
     def expected_seconds(self) -> float:
         """Windows the requests fill (each a minute) or the deployment's pace, whichever is
-        slower, plus the window the rate-limit rules wait out."""
+        slower, plus the window the rate-limit rules wait out (the cleanup that fits in the
+        window after it costs nothing, and a window each it spills into)."""
         pace = self.requests / self.requests_per_second
         if self.limit is None:
             return pace
-        windows = math.ceil((self.requests + 1) / self.limit)
+        before = self.requests - (self.cleanup if self.burst else 0)
+        windows = math.ceil((before + 1) / self.limit)
         by_limit = (windows - 1) * WINDOW_SECONDS + (
             WINDOW_SECONDS if self.burst else min(WINDOW_SECONDS, pace)
         )
+        if self.burst:  # the cleanup after the rate-limit rules: a window each it spills into
+            spilled = max(0, self.cleanup - self.free_cleanup)
+            by_limit += math.ceil(spilled / self.limit) * WINDOW_SECONDS
         return max(by_limit, pace)
 
     def lines(self) -> list[str]:
@@ -198,7 +225,8 @@ class Plan:
                 f", {self.generated.requests} generated ({self.generated.describe()})"
                 if self.generated
                 else ""
-            ),
+            )
+            + (f", {self.cleanup} for the cleanup" if self.cleanup else ""),
             f"expected duration: about {math.ceil(self.expected_seconds / 60)} min",
         ]
         return lines + [f"warning: {w}" for w in self.warnings]
@@ -209,6 +237,7 @@ class Plan:
             "budget_seconds": self.budget_seconds,
             "rules_requests": self.rules_requests,
             "generated": self.generated.to_dict() if self.generated else None,
+            "cleanup_requests": self.cleanup,
             "requests": self.requests,
             "expected_seconds": round(self.expected_seconds),
             "warnings": self.warnings,
@@ -223,6 +252,24 @@ class Plan:
         if self.limit is None:
             return pace
         return min(pace, self.limit / WINDOW_SECONDS * max(usable - WINDOW_SECONDS / 2, 0))
+
+    def generated_room(self, room: float | None, cleanup: int) -> float | None:
+        """Of `room` requests, those the generated phases may send when `cleanup` requests are
+        owed already and each record they create (GENERATED_CREATES a request) is removed at
+        the end. With the rate-limit rules, the cleanup that fits the window after them costs
+        nothing, and one request more costs a whole window: the generated phases create few
+        enough records to stay within it, or leave room for the windows the cleanup spills
+        into, whichever lets them send more."""
+        if room is None:
+            return None
+        if self.limit is None or not self.burst:
+            return max(0.0, (room - cleanup) / (1 + GENERATED_CREATES))
+        free = self.free_cleanup
+        if cleanup + GENERATED_CREATES * room <= free:
+            return room
+        fitting = (free - cleanup) / GENERATED_CREATES
+        spilled = math.ceil((cleanup + GENERATED_CREATES * room - free) / self.limit)
+        return max(0.0, fitting, room - spilled * self.limit)
 
 
 def make_plan(state: SuiteState, rules: list[Rule] | tuple[Rule, ...], limit: int | None) -> Plan:
@@ -240,8 +287,10 @@ def make_plan(state: SuiteState, rules: list[Rule] | tuple[Rule, ...], limit: in
 
     running = [r for r in rules if runs(r)]
     rules_requests = sum(estimates.get(r.id, 0) for r in running if r.area != "GEN")
+    cleanup = 0
     if not config.read_only and any(WRITE in r.needs or r.area == "GEN" for r in running):
         rules_requests += FIXTURE_REQUESTS
+        cleanup = CLEANUP_REQUESTS
     plan = Plan(
         limit=limit,
         budget_seconds=config.max_duration,
@@ -249,14 +298,18 @@ def make_plan(state: SuiteState, rules: list[Rule] | tuple[Rule, ...], limit: in
         generated=None,
         burst="RATE-002" in selected or "RATE-003" in selected,
         requests_per_second=state.cache.get("requests_per_second", 50.0),
+        cleanup=cleanup,
     )
     if any(r.area == "GEN" for r in running):
         capacity = plan.capacity(config.max_duration)
-        budget = None if capacity is None else capacity - rules_requests
+        room = None if capacity is None else capacity - rules_requests
         operations = len(
             [o for o in state.contract.operations if not (config.read_only and o.writes)]
         )
+        budget = plan.generated_room(room, cleanup)
         plan.generated = size_generated(budget, operations, config.max_examples)
+        if not config.read_only:
+            plan.cleanup += math.ceil(GENERATED_CREATES * plan.generated.requests)
     if plan.expected_seconds > config.max_duration * 1.05:
         plan.warnings.append(
             f"at {limit}/minute even the smallest plan takes about "
@@ -272,15 +325,26 @@ def make_plan(state: SuiteState, rules: list[Rule] | tuple[Rule, ...], limit: in
     return plan
 
 
+def cleanup_owed(state: SuiteState) -> int:
+    """The cleanup's requests for the records created so far (see `FixtureSet.cleanup`)."""
+    fixtures = state.fixtures
+    if fixtures is None:
+        return 0
+    paths = {record.path for records in fixtures.created.values() for record in records}
+    invoices = sum(1 for path in paths if path.startswith("/invoices/"))
+    return len(paths) + invoices + 1
+
+
 def resize_generated(state: SuiteState, later_rules: int) -> GeneratedSettings | None:
-    """The generated phases sized again when they start, from the time left and the
-    requests the rules after them still need."""
+    """The generated phases sized again when they start, from the time left, the requests
+    the rules after them still need and the cleanup owed for the records made so far."""
     plan: Plan | None = state.cache.get("plan")
     if plan is None or plan.generated is None:
         return None
     left = plan.budget_seconds - (time.monotonic() - plan.started)
     capacity = plan.capacity(left)
-    budget = None if capacity is None else capacity - later_rules
+    cleanup = 0 if state.config.read_only else cleanup_owed(state)
+    budget = plan.generated_room(None if capacity is None else capacity - later_rules, cleanup)
     operations = len(
         [o for o in state.contract.operations if not (state.config.read_only and o.writes)]
     )

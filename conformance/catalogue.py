@@ -37,6 +37,7 @@ AREAS = {
     "RATE": "Rate limits",
     "RES": "Resource semantics",
     "WIRE": "Wire format",
+    "COST": "Bounded cost and production shape",
     "GEN": "Generated requests (Schemathesis)",
 }
 
@@ -50,6 +51,7 @@ RULE_MODULES = (
     "resources",
     "wire",
     "state_changes",
+    "cost",
     "generated",
     "ratelimit",
 )
@@ -114,7 +116,7 @@ def catalogue() -> list[Rule]:
 
 
 def _area_order() -> list[str]:
-    return ["AUTH", "SCOPE", "ERR", "WIRE", "PAGE", "FILT", "RES", "TEN", "GEN", "RATE"]
+    return ["AUTH", "SCOPE", "ERR", "WIRE", "PAGE", "FILT", "RES", "TEN", "COST", "GEN", "RATE"]
 
 
 def rule_ids() -> list[str]:

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from schedulingkit.conformance.client import Exchange
+from schedulingkit.conformance.client import Exchange, on_base_url
 from schedulingkit.conformance.contract import Filter, SortKey
 
 META_KEYS = ("current_page", "from", "last_page", "per_page", "to", "total", "path")
@@ -134,6 +134,53 @@ def too_many_requests_problems(exchange: Exchange, now: float | None = None) -> 
     if _int_header(exchange, "x-ratelimit-remaining") not in (0, None):
         problems.append("X-RateLimit-Remaining is not 0 on a 429")
     return problems
+
+
+SOFTWARE_HEADERS = ("server", "x-powered-by")
+
+
+def hardening_problems(exchange: Exchange, of_operation: bool) -> list[str]:
+    """`X-Content-Type-Options: nosniff` on every response, `Cache-Control: no-store` on every
+    response of an operation, and no header naming the server software."""
+    problems = []
+    nosniff = exchange.headers.get("x-content-type-options")
+    if (nosniff or "").strip().lower() != "nosniff":
+        problems.append(f"X-Content-Type-Options is {nosniff!r}, not nosniff")
+    if of_operation:
+        cache = exchange.headers.get("cache-control")
+        directives = {part.strip().lower() for part in (cache or "").split(",")}
+        if "no-store" not in directives:
+            problems.append(f"Cache-Control is {cache!r}, without no-store")
+    for name in SOFTWARE_HEADERS:
+        if name in exchange.headers:
+            problems.append(f"{name} header {exchange.headers[name]!r} names the server software")
+    return problems
+
+
+def link_urls(exchange: Exchange) -> list[tuple[str, Any]]:
+    """The URLs a response gives: `links.*` (those not null), `meta.path`, and the `Location`
+    of a 201."""
+    found: list[tuple[str, Any]] = []
+    body = exchange.json()
+    if isinstance(body, dict):
+        links, meta = body.get("links"), body.get("meta")
+        if isinstance(links, dict):
+            found += [(f"links.{k}", v) for k, v in links.items() if v is not None]
+        if isinstance(meta, dict) and "path" in meta:
+            found.append(("meta.path", meta["path"]))
+    if exchange.status == 201 and "location" in exchange.headers:
+        found.append(("Location", exchange.headers["location"]))
+    return found
+
+
+def link_problems(base_url: str, exchange: Exchange) -> list[str]:
+    """Every URL the response gives is absolute and on the deployment's base URL (where the
+    suite was told the deployment is: its public URL)."""
+    return [
+        f"{name} is {value!r}, not an absolute URL under {base_url}"
+        for name, value in link_urls(exchange)
+        if not isinstance(value, str) or not on_base_url(base_url, value)
+    ]
 
 
 # --- values ---------------------------------------------------------------------------------

@@ -111,6 +111,15 @@ class WithLoadedCommands(click.Group):
     help="Minutes the run may take at the deployment's rate limit: the generated requests are "
     "sized to fit.",
 )
+@click.option(
+    "--max-body-bytes",
+    type=click.IntRange(min=1),
+    default=1024 * 1024,
+    show_default=True,
+    envvar="SK_MAX_BODY_BYTES",
+    help="The deployment's request body limit (the contract's default is 1 MiB; give yours if "
+    "it sets another): COST-001 announces a body one byte longer.",
+)
 @click.option("--report-json", type=click.Path(dir_okay=False), help="Write the JSON report.")
 @click.option("--junit", type=click.Path(dir_okay=False), help="Write a JUnit XML report.")
 @click.option("--html", type=click.Path(dir_okay=False), help="Write a self-contained HTML report.")
@@ -134,6 +143,7 @@ def conformance(
     seed: int | None,
     timeout: float,
     max_duration: float,
+    max_body_bytes: int,
     report_json: str | None,
     junit: str | None,
     html: str | None,
@@ -169,6 +179,7 @@ def conformance(
         seed=seed,
         timeout=timeout,
         max_duration=max_duration * 60,
+        max_body_bytes=max_body_bytes,
     )
     try:
         report = _run(config, out)

@@ -6,8 +6,10 @@ report can be shared with a customer without leaking credentials.
 
 from __future__ import annotations
 
+import http.client
 import json as jsonlib
 import shlex
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +31,22 @@ _UNSET: Any = object()
 
 class DeploymentUnreachable(Exception):
     """The deployment did not answer (connection refused, DNS, timeout)."""
+
+
+class NoAnswer(Exception):
+    """A request the suite sent on purpose to be refused early got no answer in time."""
+
+
+def on_base_url(base_url: str, url: str) -> bool:
+    """Whether `url` is an absolute URL on the deployment's base URL: the same scheme, host and
+    port, and a path under the base path (the only URLs the suite sends a token to)."""
+    try:
+        base, target = httpx.URL(base_url), httpx.URL(url)
+    except (httpx.InvalidURL, TypeError):
+        return False
+    if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
+        return False
+    return target.path.startswith(base.path.rstrip("/") + "/")
 
 
 @dataclass
@@ -98,7 +116,9 @@ class ApiClient:
     on_wait: Callable[[float], None] | None = None
 
     def url(self, path: str, params: dict[str, Any] | None = None) -> str:
-        url = self.base_url.rstrip("/") + path
+        """The base URL followed by `path` (an absolute `path` is taken as it is)."""
+        absolute = path.startswith(("http://", "https://"))
+        url = path if absolute else self.base_url.rstrip("/") + path
         if params:
             url += "?" + urlencode({k: _wire(v) for k, v in params.items() if v is not None})
         return url
@@ -115,8 +135,10 @@ class ApiClient:
         authorization: str | None = _UNSET,
         operation: str = "",
         backoff: bool = True,
+        observed: bool = True,
     ) -> Exchange:
-        """Send one request; on 429 wait `Retry-After` and send it again (unless told not to)."""
+        """Send one request; on 429 wait `Retry-After` and send it again (unless told not to).
+        `observed=False` keeps the exchange from the observers (the caller counts it)."""
         sent: dict[str, str] = {"Accept": "application/json"}
         role = self.role
         if authorization is _UNSET:
@@ -151,7 +173,7 @@ class ApiClient:
                 response.content,
                 operation,
             )
-            for observer in self.observers:
+            for observer in self.observers if observed else ():
                 observer(exchange)
             if response.status_code != 429 or not backoff or attempt == MAX_RETRIES_ON_429:
                 return exchange
@@ -180,14 +202,72 @@ class ApiClient:
     def follow(self, url: str, operation: str = "") -> Exchange | None:
         """GET a URL the deployment gave (a page link), with the token only when it is on the
         base URL's origin: None for a link elsewhere (a token never leaves the deployment)."""
+        if not on_base_url(self.base_url, url):
+            return None
         base, target = httpx.URL(self.base_url), httpx.URL(url)
-        if (target.scheme, target.host, target.port) != (base.scheme, base.host, base.port):
-            return None
-        if not target.path.startswith(base.path.rstrip("/") + "/"):
-            return None
         relative = target.path[len(base.path.rstrip("/")) :]
         query = target.query.decode()
         return self.get(relative + (f"?{query}" if query else ""), operation=operation)
+
+    def announce(
+        self,
+        method: str,
+        path: str,
+        length: int,
+        *,
+        timeout: float,
+        authorization: str | None = _UNSET,
+        operation: str = "",
+    ) -> Exchange:
+        """Send only the head of a request whose `Content-Length` announces a `length`-byte JSON
+        body, and read the answer: what a deployment says before it reads a body. The body is
+        never sent; NoAnswer when no answer came within `timeout` seconds."""
+        url = httpx.URL(self.url(path))
+        sent = {"Accept": "application/json", "Content-Type": "application/json"}
+        role = self.role
+        if authorization is _UNSET and self.token is not None:
+            sent["Authorization"] = f"Bearer {self.token}"
+        elif authorization is _UNSET or authorization is None:
+            role = "none"
+        else:
+            sent["Authorization"], role = authorization, "crafted"
+        sent["Content-Length"] = str(length)
+        if url.scheme == "https":
+            import certifi  # httpx's own certificate bundle
+
+            context = ssl.create_default_context(cafile=certifi.where())
+            connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+                url.host, url.port, timeout=timeout, context=context
+            )
+        else:
+            connection = http.client.HTTPConnection(url.host, url.port, timeout=timeout)
+        try:
+            connection.putrequest(method, url.raw_path.decode("ascii"), skip_accept_encoding=True)
+            for name, value in sent.items():
+                connection.putheader(name, value)
+            connection.endheaders()
+            response = connection.getresponse()
+            content = response.read()
+        except TimeoutError as exc:
+            raise NoAnswer(f"no answer in {timeout:.0f} s") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise NoAnswer(f"the connection closed without an answer ({exc})") from exc
+        finally:
+            connection.close()
+        exchange = Exchange(
+            method,
+            str(url),
+            role,
+            sent,
+            None,
+            response.status,
+            httpx.Headers(response.getheaders()),
+            content,
+            operation,
+        )
+        for observer in self.observers:
+            observer(exchange)
+        return exchange
 
     def get(self, path: str, **kwargs: Any) -> Exchange:
         return self.request("GET", path, **kwargs)

@@ -24,6 +24,8 @@ class SuiteConfig:
     seed: int | None = None  # Schemathesis seed, for reproducible generation
     timeout: float = 30.0  # seconds per request
     max_duration: float = 900.0  # seconds the run should take at the deployment's rate limit
+    # the deployment's request body limit: the document's default unless it sets another
+    max_body_bytes: int = 1024 * 1024
     document: str | None = None  # another copy of the document (tests only)
 
     def validate(self) -> None:
@@ -35,3 +37,5 @@ class SuiteConfig:
             raise UsageError("--limited-token and --limited-scopes go together")
         if self.max_examples < 1:
             raise UsageError("--max-examples must be at least 1")
+        if self.max_body_bytes < 1:
+            raise UsageError("--max-body-bytes must be at least 1")

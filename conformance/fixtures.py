@@ -133,16 +133,19 @@ def plan(marker: str, ids: dict[str, list[int]]) -> dict[str, list[dict[str, Any
                     "event_type_id": et,
                     "client_id": client,
                     "location_id": loc,
-                    # 09:00 in Paris every day across the change to summer time (Sunday
-                    # 30 March 2031): 08:00Z before it, 07:00Z after
-                    "title": f"{m} Weekly review",
-                    "starts_at": "2031-03-27T08:00:00Z",
-                    "ends_at": "2031-03-27T09:00:00Z",
+                    # 02:30 in Paris on the 26th of every month, from the night Paris
+                    # falls back to winter time (Sunday 26 October 2031), when 02:30 comes
+                    # twice: the start is the second (01:30Z, not 00:30Z), and the series
+                    # crosses the change to summer time (28 March 2032): 01:30Z in winter,
+                    # 00:30Z in April
+                    "title": f"{m} Monthly review",
+                    "starts_at": "2031-10-26T01:30:00Z",
+                    "ends_at": "2031-10-26T02:30:00Z",
                     "timezone": "Europe/Paris",
                     "recurrence": {
-                        "frequency": "daily",
+                        "frequency": "monthly",
                         "count": 7,
-                        "exclude_dates": ["2031-03-29"],
+                        "exclude_dates": ["2031-12-26"],
                     },
                 },
                 {
@@ -332,8 +335,12 @@ class FixtureSet:
         api = self.state.api
         notes: list[str] = []
         kept: list[str] = []
+        done: set[str] = set()
         for collection in reversed(ORDER):
             for record in reversed(self.created.get(collection, [])):
+                if record.path in done:
+                    continue  # listed twice: one request settles it
+                done.add(record.path)
                 if collection == "/invoices":
                     current = api.get(record.path).data or {}
                     status = current.get("status")

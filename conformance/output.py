@@ -56,8 +56,6 @@ def requirements_markdown() -> str:
             verdict = ", ".join(rules)
         elif requirement.untestable:
             verdict = f"untestable from outside: {requirement.untestable}"
-        elif requirement.pending:
-            verdict = f"not yet: {requirement.pending}"
         else:
             verdict = "**no rule**"
         statement = requirement.statement.replace("|", "\\|")

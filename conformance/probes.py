@@ -48,10 +48,12 @@ def walk(
     op: Operation,
     path: str,
     params: dict[str, Any] | None = None,
-    per_page: int = 100,
+    per_page: int | None = None,
     max_pages: int = MAX_WALK_PAGES,
 ) -> Walk:
-    """GET page 1, 2, ... up to `last_page` (or `max_pages`)."""
+    """GET page 1, 2, ... up to `last_page` (or `max_pages`), `per_page` items a page (by
+    default the largest page the document allows)."""
+    per_page = op.paging.max_per_page if per_page is None else per_page
     result = Walk()
     page = 1
     while True:

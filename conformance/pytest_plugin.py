@@ -51,6 +51,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=15.0,
         help="minutes the run may take at the deployment's rate limit",
     )
+    group.addoption(
+        "--schedulingkit-max-body-bytes",
+        type=int,
+        default=int(env("SK_MAX_BODY_BYTES") or 1024 * 1024),
+        help="the deployment's request body limit ($SK_MAX_BODY_BYTES, default 1 MiB)",
+    )
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -71,6 +77,7 @@ def _suite_config(config: pytest.Config):
         max_examples=config.getoption("--schedulingkit-max-examples"),
         seed=config.getoption("--schedulingkit-seed"),
         max_duration=config.getoption("--schedulingkit-max-duration") * 60,
+        max_body_bytes=config.getoption("--schedulingkit-max-body-bytes"),
     )
 
 

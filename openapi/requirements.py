@@ -20,7 +20,10 @@ import yaml
 
 CATALOGUE_NAME = "requirements.yaml"
 ID_PATTERN = re.compile(r"^REQ-[A-Z]+-\d{2}$")
-VERIFIED, UNTESTABLE, PENDING = "verified", "untestable", "pending"
+VERIFIED, UNTESTABLE = "verified", "untestable"
+# The keys a requirement may have (anything else is refused, `pending` included: a requirement
+# is verified by a rule or untestable from outside, with the reason; there is no third state).
+KEYS = frozenset({"id", "statement", "refs", "untestable"})
 
 
 @dataclass(frozen=True)
@@ -33,16 +36,11 @@ class Requirement:
     area_title: str
     refs: tuple[str, ...] = ()  # JSON pointers into the OpenAPI document
     untestable: str | None = None  # why no request from outside can verify it
-    pending: str | None = None  # why the suite does not verify it yet
 
     @property
     def kind(self) -> str:
-        """`verified` (a rule must verify it), `untestable` or `pending`."""
-        if self.untestable:
-            return UNTESTABLE
-        if self.pending:
-            return PENDING
-        return VERIFIED
+        """`verified` (a rule must verify it) or `untestable`."""
+        return UNTESTABLE if self.untestable else VERIFIED
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,7 @@ class CatalogueError(ValueError):
 
 def parse_catalogue(text: str) -> Catalogue:
     """Read and check a catalogue: ids well formed and unique, areas declared, one sentence
-    each, `untestable` and `pending` exclusive."""
+    each, no key but `id`, `statement`, `refs` and `untestable`."""
     raw: Any = yaml.safe_load(text)
     if not isinstance(raw, dict) or not isinstance(raw.get("requirements"), list):
         raise CatalogueError("a catalogue is a mapping with a `requirements` list")
@@ -98,8 +96,12 @@ def parse_catalogue(text: str) -> Catalogue:
         statement = " ".join(str(entry.get("statement") or "").split())
         if not statement:
             raise CatalogueError(f"{requirement_id} has no statement")
-        if entry.get("untestable") and entry.get("pending"):
-            raise CatalogueError(f"{requirement_id} is both untestable and pending")
+        unknown = sorted(set(entry) - KEYS)
+        if unknown:
+            raise CatalogueError(
+                f"{requirement_id}: unknown key(s) {', '.join(unknown)} (a requirement is "
+                "verified by a rule, or `untestable` with the reason)"
+            )
         found.append(
             Requirement(
                 id=requirement_id,
@@ -108,7 +110,6 @@ def parse_catalogue(text: str) -> Catalogue:
                 area_title=areas[area],
                 refs=tuple(entry.get("refs") or ()),
                 untestable=_sentence(entry.get("untestable")),
-                pending=_sentence(entry.get("pending")),
             )
         )
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -12,7 +12,9 @@ import pytest
 from schedulingkit.conformance.checks import (
     error_body_problems,
     filter_keeps,
+    hardening_problems,
     json_content_type_problems,
+    link_problems,
     order_problems,
     pagination_problems,
     rate_limit_header_problems,
@@ -21,7 +23,7 @@ from schedulingkit.conformance.checks import (
     utc_timestamp_problems,
     validation_problems,
 )
-from schedulingkit.conformance.client import Exchange
+from schedulingkit.conformance.client import Exchange, on_base_url
 from schedulingkit.conformance.contract import Filter, SortKey, load_contract
 
 JSON = {"content-type": "application/json"}
@@ -314,3 +316,70 @@ def test_filter_semantics_from_the_document():
 def test_unknown_filter_op_is_a_programming_error():
     with pytest.raises(ValueError):
         filter_keeps({}, Filter("x", "near", ("x",), {}, "#"), "1")
+
+
+# --- production shape: hardening headers, links ---------------------------------------------
+
+HARDENED = {"x-content-type-options": "nosniff", "cache-control": "no-store"}
+
+
+def test_hardening_accepts_nosniff_and_no_store():
+    assert hardening_problems(exchange(200, {"data": {}}, HARDENED), of_operation=True) == []
+    assert hardening_problems(exchange(401, {"message": "x"}, HARDENED), of_operation=True) == []
+    several = {**HARDENED, "cache-control": "private, No-Store"}
+    assert hardening_problems(exchange(200, {}, several), of_operation=True) == []
+    # a response outside the operations (an unknown route, /up) needs only nosniff
+    nosniff_only = {"x-content-type-options": "nosniff"}
+    assert hardening_problems(exchange(404, {}, nosniff_only), of_operation=False) == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"cache-control": "no-store"}, "X-Content-Type-Options is None"),
+        ({**HARDENED, "cache-control": "no-cache, private"}, "without no-store"),
+        ({"x-content-type-options": "nosniff"}, "Cache-Control is None"),
+        ({**HARDENED, "server": "uvicorn"}, "server header 'uvicorn' names"),
+        ({**HARDENED, "x-powered-by": "PHP/8.3.4"}, "x-powered-by header"),
+    ],
+)
+def test_hardening_rejects_departures(headers: dict[str, str], expected: str):
+    problems = hardening_problems(exchange(200, {"data": {}}, headers), of_operation=True)
+    assert any(expected in p for p in problems), problems
+
+
+BASE = "https://api.test/api/v1"
+
+
+@pytest.mark.parametrize(
+    ("url", "on_base"),
+    [
+        ("https://api.test/api/v1/clients?page=2", True),
+        ("https://api.test:443/api/v1/clients", True),  # the scheme's default port
+        ("http://api.test/api/v1/clients", False),  # another scheme
+        ("https://evil.example/api/v1/clients", False),
+        ("https://api.test:8443/api/v1/clients", False),
+        ("https://api.test/other/clients", False),  # outside the base path
+        ("/api/v1/clients", False),  # relative
+        ("http://[::1/x", False),  # not a URL
+    ],
+)
+def test_on_base_url(url: str, on_base: bool):
+    assert on_base_url(BASE, url) is on_base
+
+
+def test_link_problems_judge_links_meta_path_and_the_location_of_a_201():
+    page = {
+        "data": [],
+        "links": {"first": f"{BASE}/clients?page=1", "prev": None, "next": None, "last": None},
+        "meta": {"path": f"{BASE}/clients"},
+    }
+    assert link_problems(BASE, exchange(200, page)) == []
+    from_host = {**page, "meta": {"path": "http://evil.example/api/v1/clients"}}
+    assert link_problems(BASE, exchange(200, from_host)) == [
+        "meta.path is 'http://evil.example/api/v1/clients', not an absolute URL under "
+        "https://api.test/api/v1"
+    ]
+    created = exchange(201, {"data": {"id": 7}}, {"location": "http://evil.example/x/7"})
+    assert "Location" in link_problems(BASE, created)[0]
+    assert link_problems(BASE, exchange(201, {"data": {"id": 7}})) == []  # RES-001's to judge

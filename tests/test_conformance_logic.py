@@ -12,7 +12,8 @@ import pytest
 from schedulingkit.conformance.catalogue import catalogue, rule_ids, select
 from schedulingkit.conformance.client import ApiClient, DeploymentUnreachable, Exchange
 from schedulingkit.conformance.contract import load_contract
-from schedulingkit.conformance.rules.errors import nested_required
+from schedulingkit.conformance.rules.cost import health_url
+from schedulingkit.conformance.rules.errors import nested_required, over_max_items
 from schedulingkit.conformance.rules.filters import candidate_values
 from schedulingkit.conformance.rules.generated import ordered_bounds
 from schedulingkit.conformance.rules.ratelimit import countdown_ok
@@ -20,6 +21,7 @@ from schedulingkit.conformance.rules.resources import (
     echo_problems,
     expected_occurrences,
     invoice_problems,
+    location_problems,
     read_only_fields,
     same,
     update_field,
@@ -159,6 +161,25 @@ def test_recurrence_expansion_keeps_wall_clock_time_across_dst():
     assert all(isinstance(g, datetime) for g in got)
 
 
+def test_the_first_occurrence_is_the_start_even_the_second_of_two_local_times():
+    """A series starting at the second 02:30 of a fall-back night (01:30Z, not 00:30Z): its
+    first occurrence is that start; later ambiguous or shifted times follow RFC 5545."""
+    event = {
+        "starts_at": "2031-10-26T01:30:00Z",
+        "timezone": "Europe/Paris",
+        "recurrence": {"frequency": "monthly", "count": 3},
+    }
+    got = [g.astimezone(UTC).isoformat() for g in expected_occurrences(event)]
+    assert got == [
+        "2031-10-26T01:30:00+00:00",
+        "2031-11-26T01:30:00+00:00",
+        "2031-12-26T01:30:00+00:00",
+    ]
+    yearly = {**event, "recurrence": {"frequency": "yearly", "count": 2}}
+    # a year later 02:30 of 26 October is no fall-back night: one instance, in summer time
+    assert expected_occurrences(yearly)[1].isoformat() == "2032-10-26T00:30:00+00:00"
+
+
 def test_candidate_filter_values_come_from_listed_items():
     events = load_contract().operation("listEvents")
     items = [
@@ -247,3 +268,45 @@ def test_client_backs_off_on_429_and_reports_unreachable_deployments():
     )
     with pytest.raises(DeploymentUnreachable):
         down.get("/team")
+
+
+@pytest.mark.parametrize(
+    ("base", "up"),
+    [
+        ("https://api.test/api/v1", "https://api.test/up"),
+        ("https://api.test/api/v1/", "https://api.test/up"),
+        ("http://127.0.0.1:8000/api/v1", "http://127.0.0.1:8000/up"),
+        ("https://host.test/tenant/api/v1", "https://host.test/tenant/up"),
+    ],
+)
+def test_the_health_route_is_beside_the_api(base: str, up: str):
+    assert health_url(base) == up
+
+
+def test_an_array_over_its_max_items_is_built_from_the_body_schema():
+    clients = load_contract().operation("createClient").request_schema
+    name, value = over_max_items(clients)
+    assert name == "tags" and len(value) == 21 and len(set(value)) == 21  # distinct strings
+    invoices = load_contract().operation("createInvoice").request_schema
+    assert over_max_items(invoices) == ("items", [{}] * 101)
+    assert over_max_items({"properties": {"name": {"type": "string"}}}) is None
+
+
+@pytest.mark.parametrize(
+    ("location", "problem"),
+    [
+        ("https://api.test/api/v1/clients/7", None),
+        (None, "no Location header"),
+        ("/api/v1/clients/7", "not the absolute URL"),
+        ("https://api.test/api/v1/clients/17", "not the absolute URL"),
+        ("https://api.test/api/v1/clients", "not the absolute URL"),
+    ],
+)
+def test_a_create_names_the_new_record_in_location(location: str | None, problem: str | None):
+    headers = {"location": location} if location else {}
+    created = Exchange(
+        "POST", "https://api.test/api/v1/clients", "main", {}, b"{}", 201,
+        httpx.Headers(headers), b'{"data": {"id": 7}}', "POST /clients",
+    )  # fmt: skip
+    problems = location_problems(created, "/clients/7")
+    assert (problems == []) if problem is None else (problem in problems[0])

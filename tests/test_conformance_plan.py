@@ -58,6 +58,36 @@ def test_expected_duration_counts_the_windows_the_requests_fill():
     assert _plan(60, 800).capacity(900) == pytest.approx(810)
 
 
+def test_the_cleanup_is_free_in_the_window_after_the_rate_limit_rules_and_a_window_beyond():
+    fits = Plan(60, 900, 800, None, True, requests_per_second=100.0, cleanup=58)
+    assert fits.requests == 858 and fits.expected_seconds == 14 * WINDOW_SECONDS
+    spills = Plan(60, 900, 800, None, True, requests_per_second=100.0, cleanup=59)
+    assert spills.expected_seconds == 15 * WINDOW_SECONDS  # one request over: a window more
+    no_burst = Plan(60, 900, 800, None, False, requests_per_second=100.0, cleanup=58)
+    assert no_burst.free_cleanup == 0 and no_burst.expected_seconds > 14 * WINDOW_SECONDS
+
+
+def test_the_generated_phases_leave_room_for_the_cleanup_of_what_they_create():
+    plan = Plan(60, 900, 600, None, True, requests_per_second=100.0)
+    assert plan.generated_room(40, 10) == 40  # 10 + 5 records to remove fit the free window
+    # 45 owed already: creating few enough to fit (104) or paying a window (258 - 60)
+    assert plan.generated_room(258, 45) == pytest.approx(198)
+    assert plan.generated_room(100, 45) == 100  # 45 + 12.5 still fit
+    unlimited = Plan(None, 900, 600, None, True, requests_per_second=100.0)
+    assert unlimited.generated_room(None, 45) is None
+    assert unlimited.generated_room(1000, 100) == pytest.approx(800)  # at the pace, 1 in 8 more
+
+
+def test_a_case_answered_429_never_fails_a_generated_check():
+    """It is not judged; as a failure it would make Hypothesis replay and shrink the case,
+    each replay one more request in a spent window."""
+    from schedulingkit.conformance.rules.generated import schemathesis_config
+
+    checks = schemathesis_config(5, 1)["checks"]
+    assert 429 in checks["negative_data_rejection"]["expected-statuses"]
+    assert 429 in checks["positive_data_acceptance"]["expected-statuses"]
+
+
 def test_the_plan_is_printed_with_its_warnings():
     plan = _plan(10, 2000)
     plan.generated = GeneratedSettings(1, False, 2, 5, 150)
@@ -206,3 +236,37 @@ def test_the_plan_fits_the_limit_and_warns_when_it_cannot():
     assert "more than --max-duration" in slow.warnings[0]
     read_only = make_plan(_state(read_only=True), rules, 60)
     assert read_only.rules_requests < default.rules_requests
+
+
+def test_the_cleanup_settles_a_record_listed_twice_with_one_request():
+    from schedulingkit.conformance.budget import cleanup_owed
+    from schedulingkit.conformance.fixtures import Created, FixtureSet
+
+    sent: list[str] = []
+
+    def answer(status: int, data: dict | None = None) -> SimpleNamespace:
+        return SimpleNamespace(status=status, data=data, describe=lambda: str(status))
+
+    class Api:
+        def delete(self, path: str) -> SimpleNamespace:
+            sent.append(f"DELETE {path}")
+            return answer(204)
+
+        def get(self, path: str) -> SimpleNamespace:
+            sent.append(f"GET {path}")
+            return answer(200, {"status": "draft"})
+
+        def put(self, path: str, body: dict) -> SimpleNamespace:
+            sent.append(f"PUT {path}")
+            return answer(200)
+
+    state = SimpleNamespace(api=Api(), marker="sk-conf-x", fixtures=None, config=None)
+    fixtures = FixtureSet(state)  # type: ignore[arg-type]
+    state.fixtures = fixtures
+    for collection, record_id in (("/taxes", 4), ("/taxes", 4), ("/invoices", 1)):
+        fixtures.created.setdefault(collection, []).append(
+            Created(collection, record_id, {}, None)  # type: ignore[arg-type]
+        )
+    assert cleanup_owed(state) == 4  # two records, the invoice's read, the team
+    fixtures.cleanup()
+    assert sent == ["GET /invoices/1", "PUT /invoices/1", "DELETE /taxes/4"]

@@ -192,6 +192,7 @@ def test_read_only_run_writes_nothing(full_run: Run, deployment: Deployment):
                 "FILT-*",
                 "RES-001",
                 "TEN-*",
+                "COST-*",
                 "GEN-009",
             ),
         )
@@ -202,6 +203,10 @@ def test_read_only_run_writes_nothing(full_run: Run, deployment: Deployment):
     assert skipped["RES-001"] == "writes data (--read-only)"
     assert skipped["FILT-002"] == "writes data (--read-only)"
     assert "TEN-001" in skipped and "SCOPE-001" in skipped  # no second team, no limited token
+    assert skipped["COST-004"] == "writes data (--read-only)"  # exercised nothing: not passed
+    assert skipped["COST-003"] == "sends a request body (--read-only)"
+    # no token, no body, or outside the API: these write nothing, and run
+    assert {report.result(i).status for i in ("COST-001", "COST-002", "COST-005")} == {"passed"}
     assert report.result("PAGE-004").status == "passed"
     assert report.result("FILT-001").status == "passed"
     # no create was sent, so the stateful read-back check judged nothing: skipped, not passed

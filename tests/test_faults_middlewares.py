@@ -6,7 +6,12 @@ catches it never made; these tests make a no-op fault fail here first.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import socket
+import threading
+import time
 
 import pytest
 from starlette.testclient import TestClient
@@ -16,7 +21,9 @@ from tests.faults import (
     errors,
     filtering,
     isolation,
+    limits,
     pagination,
+    production,
     ratelimit,
     resources,
     semantics,
@@ -541,3 +548,192 @@ def test_links_drop_per_page_keeps_filters_and_page_but_not_per_page():
     app = semantics.LinksDropPerPage(canned_app(200, {**page([]), "links": links}))
     body = json_of(TestClient(app).get(f"{V1}/clients"))
     assert body["links"] == {"first": "http://x/api/v1/clients?search=a&page=1", "prev": None}
+
+
+def test_no_location_drops_location_from_201_only():
+    created = canned_app(201, {"data": {"id": 7}}, {"Location": "http://h/api/v1/clients/7"})
+    response = TestClient(resources.NoLocation(created)).post(f"{V1}/clients", json={})
+    assert response.status_code == 201 and "location" not in response.headers
+    moved = canned_app(200, {"data": {}}, {"Location": "http://h/x"})
+    assert "location" in TestClient(resources.NoLocation(moved)).get(f"{V1}/clients").headers
+
+
+def test_first_occurrence_folded_moves_only_the_second_of_two_local_times():
+    items = [
+        {  # the second 02:30 of Paris's fall-back night: moved an hour earlier
+            "starts_at": "2031-10-26T01:30:00Z",
+            "ends_at": "2031-10-26T02:30:00Z",
+            "local_starts_at": "2031-10-26T02:30:00+01:00",
+            "timezone": "Europe/Paris",
+        },
+        {  # an ordinary day: kept
+            "starts_at": "2031-11-26T01:30:00Z",
+            "ends_at": "2031-11-26T02:30:00Z",
+            "local_starts_at": "2031-11-26T02:30:00+01:00",
+            "timezone": "Europe/Paris",
+        },
+    ]
+    app = semantics.FirstOccurrenceFolded(canned_app(200, page(items)))
+    body = json_of(TestClient(app).get(f"{V1}/events/3/occurrences"))
+    first, second = body["data"]
+    assert first["starts_at"] == "2031-10-26T00:30:00Z"
+    assert first["ends_at"] == "2031-10-26T01:30:00Z"
+    assert first["local_starts_at"] == "2031-10-26T02:30:00+02:00"
+    assert second == items[1]
+    # other lists are left alone
+    events = TestClient(semantics.FirstOccurrenceFolded(canned_app(200, page(items))))
+    assert json_of(events.get(f"{V1}/events"))["data"] == items
+
+
+# --- production shape ----------------------------------------------------------------------
+
+
+def test_cache_control_no_cache_replaces_no_store():
+    inner = canned_app(200, {"data": {}}, {"Cache-Control": "no-store"})
+    response = TestClient(production.CacheControlNoCache(inner)).get(f"{V1}/team")
+    assert response.headers["cache-control"] == "no-cache, private"
+
+
+def test_server_header_names_the_software():
+    response = TestClient(production.ServerHeader(canned_app(200, {}))).get(f"{V1}/team")
+    assert response.headers["server"] == "uvicorn"
+
+
+def test_links_from_host_rebuilds_links_and_location_from_a_foreign_host_only():
+    base = "http://testserver/api/v1"
+    listed = {
+        **page([]),
+        "links": {"first": f"{base}/clients?page=1", "next": None},
+        "meta": {"path": f"{base}/clients"},
+    }
+    app = production.LinksFromHost(canned_app(201, listed, {"Location": f"{base}/clients/7"}))
+    client = TestClient(app)
+    own = client.get(f"{V1}/clients")
+    assert json_of(own)["links"]["first"] == f"{base}/clients?page=1"
+    foreign = client.get(f"{V1}/clients", headers={"Host": "evil.example"})
+    body = json_of(foreign)
+    assert body["links"] == {"first": "http://evil.example/api/v1/clients?page=1", "next": None}
+    assert body["meta"]["path"] == "http://evil.example/api/v1/clients"
+    assert foreign.headers["location"] == "http://evil.example/api/v1/clients/7"
+
+
+def test_trailing_slash_redirect_answers_307_without_the_slash():
+    client = TestClient(production.TrailingSlashRedirect(echo_app()), follow_redirects=False)
+    response = client.get(f"{V1}/clients/?page=2", headers={"Host": "evil.example"})
+    assert response.status_code == 307
+    assert response.headers["location"] == "http://evil.example/api/v1/clients?page=2"
+    assert client.get(f"{V1}/clients").status_code == 200
+    assert client.get(f"{V1}/").status_code == 200  # the API root keeps its slash
+
+
+def test_no_health_route_answers_404_for_up_only():
+    client = TestClient(production.NoHealthRoute(canned_app(200, {"status": "up"})))
+    assert client.get("/up").status_code == 404
+    assert client.get(f"{V1}/team").status_code == 200
+
+
+# --- bounded cost --------------------------------------------------------------------------
+
+
+def test_body_read_before_limit_hands_the_body_on_only_once_it_is_read_whole():
+    seen: list[int] = []  # chunks of the body received from the client when the app starts
+    received = 0
+
+    async def receive():
+        nonlocal received
+        received += 1
+        return {"type": "http.request", "body": b"{}", "more_body": received < 3}
+
+    async def inner(scope, receive_, send):
+        seen.append(received)
+        await send({"type": "http.response.start", "status": 413, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def send(message):
+        pass
+
+    scope = {"type": "http", "method": "POST", "path": f"{V1}/clients", "headers": []}
+    asyncio.run(limits.BodyReadBeforeLimit(inner)(scope, receive, send))
+    assert seen == [3]  # the whole body, before the app could refuse it
+    received, seen[:] = 0, []
+    asyncio.run(inner(scope, receive, send))
+    assert seen == [0]  # without the fault, the app answers before reading anything
+
+
+def test_json_depth_unbounded_hands_a_deep_body_to_validation_as_an_empty_object():
+    app = limits.JsonDepthUnbounded(echo_app())
+    deep = b"[" * 40 + b"]" * 40
+    assert echoed(app, "POST", f"{V1}/clients", content=deep)["body"] == "{}"
+    shallow = b"[" * 32 + b"]" * 32
+    assert echoed(app, "POST", f"{V1}/clients", content=shallow)["body"] == shallow.decode()
+    assert limits.nesting_depth([[{"a": [1]}]]) == 4 and limits.nesting_depth(3) == 0
+
+
+def test_max_items_clamped_cuts_arrays_to_their_max_items():
+    app = limits.MaxItemsClamped(echo_app())
+    tags = [f"t{i}" for i in range(25)]
+    body = json.loads(echoed(app, "POST", f"{V1}/clients", json={"tags": tags})["body"])
+    assert body["tags"] == tags[:20]
+    short = json.loads(echoed(app, "POST", f"{V1}/clients", json={"tags": tags[:3]})["body"])
+    assert short["tags"] == tags[:3]
+
+
+def test_series_cap_clamped_moves_until_back_to_the_730th_occurrence():
+    app = limits.SeriesCapClamped(echo_app())
+    event = {"starts_at": "2031-10-26T01:30:00Z", "event_type_id": 1}
+    long = {**event, "recurrence": {"frequency": "daily", "until": "2033-12-31"}}
+    body = json.loads(echoed(app, "POST", f"{V1}/events", json=long)["body"])
+    assert body["recurrence"]["until"] == "2033-10-24"  # 26 Oct 2031 + 729 days
+    short = {**event, "recurrence": {"frequency": "weekly", "until": "2033-12-31"}}
+    body = json.loads(echoed(app, "POST", f"{V1}/events", json=short)["body"])
+    assert body["recurrence"]["until"] == "2033-12-31"  # 114 occurrences: kept
+
+
+def test_oversized_head_served_lives_in_the_protocol_h11_serves_what_the_reference_refuses():
+    """The fault's middleware passes through; its protocol (`Fault.http`, h11) answers a head
+    over 32 KiB that arrives in one piece, where the reference server's protocol says 431."""
+    from schedulingkit.impl.web.serving import uvicorn_options
+
+    from tests.faults.catalogue import fault_named
+
+    fault = fault_named("oversized-head-served")
+    assert fault.http == "h11" and fault.middleware is limits.OversizedHeadServed
+    app = limits.OversizedHeadServed(canned_app(200, {"served": True}))
+    head = b"GET /api/v1/team HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"a" * 33 * 1024
+    reference = uvicorn_options()
+    with _uvicorn(app, **{**reference, "http": fault.http}) as port:
+        assert _status(port, head + b"\r\n\r\n") == 200
+    with _uvicorn(app, **reference) as port:
+        assert _status(port, head + b"\r\n\r\n") == 431
+
+
+@contextlib.contextmanager
+def _uvicorn(app, **options):
+    import uvicorn
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", **options)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.01)
+        yield listener.getsockname()[1]
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        listener.close()
+
+
+def _status(port: int, request: bytes) -> int:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request)
+        answer = b""
+        while b"\r\n" not in answer:
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+    return int(answer.split(b" ", 2)[1])

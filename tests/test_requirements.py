@@ -14,9 +14,9 @@ from schedulingkit.conformance.catalogue import (
     unknown_requirement_ids,
 )
 from schedulingkit.conformance.output import requirements_markdown
-from schedulingkit.openapi import document_path
+from schedulingkit.openapi.contract import load_contract
+from schedulingkit.openapi.pointer import lookup
 from schedulingkit.openapi.requirements import (
-    PENDING,
     UNTESTABLE,
     VERIFIED,
     CatalogueError,
@@ -28,14 +28,6 @@ from tests.faults.catalogue import FAULTS
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ("openapi", "conformance", "schedulingkit", "impl", "README.md")
-
-
-def _resolve(document: dict, pointer: str) -> object:
-    node: object = document
-    for token in pointer.lstrip("#/").split("/") if pointer != "#" else []:
-        assert isinstance(node, dict), pointer
-        node = node[token.replace("~1", "/").replace("~0", "~")]
-    return node
 
 
 def test_every_rule_verifies_known_requirements():
@@ -65,8 +57,8 @@ def test_every_fault_names_the_requirement_it_breaks_and_its_rule_verifies_it():
 
 
 def test_every_requirement_is_verified_or_says_why_not():
-    """The coverage rule of the catalogue: a requirement no rule verifies is marked untestable
-    from outside or pending, with the reason; a marked one is verified by no rule."""
+    """The coverage rule of the catalogue: each requirement is verified by a rule, or marked
+    untestable from outside with the reason (and then verified by no rule); nothing else."""
     by_requirement = rules_verifying()
     unverified = {rid for rid, rules in by_requirement.items() if not rules}
     for requirement in load_catalogue().requirements:
@@ -77,10 +69,10 @@ def test_every_requirement_is_verified_or_says_why_not():
                 f"{requirement.id} is marked {requirement.kind} but "
                 f"{by_requirement[requirement.id]} verify it"
             )
-            reason = requirement.untestable or requirement.pending
+            reason = requirement.untestable
             assert reason and len(reason.split()) >= 6, f"{requirement.id}: give the reason"
     kinds = {r.kind for r in load_catalogue().requirements}
-    assert kinds == {VERIFIED, UNTESTABLE, PENDING}
+    assert kinds == {VERIFIED, UNTESTABLE}
 
 
 def test_the_coverage_table_lists_every_requirement_with_its_rules_or_reason():
@@ -89,20 +81,17 @@ def test_the_coverage_table_lists_every_requirement_with_its_rules_or_reason():
         row = next(line for line in table.splitlines() if f"| {requirement.id} |" in line)
         if requirement.kind == UNTESTABLE:
             assert "untestable from outside" in row
-        elif requirement.kind == PENDING:
-            assert "not yet" in row
         else:
             assert all(rule in row for rule in rules_verifying()[requirement.id])
     assert "**no rule**" not in table
 
 
 def test_requirement_pointers_resolve_in_the_document():
-    import yaml
-
-    document = yaml.safe_load(document_path().read_text())
+    document = load_contract().raw
     for requirement in load_catalogue().requirements:
-        for pointer in requirement.refs:
-            _resolve(document, pointer)
+        for ref in requirement.refs:
+            assert ref.startswith("#"), f"{requirement.id}: {ref} is not a local reference"
+            lookup(document, ref[1:])  # KeyError names a pointer that leads nowhere
 
 
 @pytest.mark.parametrize(
@@ -117,9 +106,12 @@ def test_requirement_pointers_resolve_in_the_document():
             "declared twice",
         ),
         (
-            "requirements: [{id: REQ-AUTH-01, statement: a, untestable: x, pending: y}]\n"
-            "areas: {AUTH: A}",
-            "both",
+            "requirements: [{id: REQ-AUTH-01, statement: a, pending: not yet}]\nareas: {AUTH: A}",
+            "unknown key",
+        ),
+        (
+            "requirements: [{id: REQ-AUTH-01, statement: a, untestible: typo}]\nareas: {AUTH: A}",
+            "unknown key",
         ),
     ],
 )
@@ -147,3 +139,29 @@ def test_the_readme_carries_the_current_coverage_table():
         "\n<!-- requirements:end -->"
     )[0]
     assert copied == requirements_markdown(), "run schedulingkit conformance --requirements"
+
+
+def test_the_readme_counts_requirements_per_area():
+    """The summary above the copied table: per area, how many requirements, how many a rule
+    verifies, how many are untestable from outside; and the sentence that totals them."""
+    readme = (ROOT / "conformance" / "README.md").read_text()
+    section = readme.split("## Requirement coverage\n", 1)[1].split("<!-- requirements:start")[0]
+    by_requirement = rules_verifying()
+    want: dict[str, list[int]] = {}
+    for requirement in load_catalogue().requirements:
+        row = want.setdefault(f"{requirement.area_title} (`REQ-{requirement.area}`)", [0, 0, 0])
+        row[0] += 1
+        row[1 if by_requirement.get(requirement.id) else 2] += 1
+    want["all"] = [sum(counts) for counts in zip(*want.values(), strict=True)]
+    got = {
+        cells[0]: [int(n) for n in cells[1:]]
+        for line in section.splitlines()
+        if line.startswith("| ") and not line.startswith(("| area", "| ---"))
+        for cells in [[c.strip() for c in line.strip("|").split("|")]]
+    }
+    assert got == want
+    total, verified, untestable = want["all"]
+    assert (
+        f"{total} requirements: {verified} verified by the suite's rules, {untestable} "
+        "untestable from outside" in " ".join(section.split())
+    )

@@ -196,11 +196,26 @@ def unsupported_media(ctx: RuleContext) -> None:
         ctx.checked()
 
 
+def over_max_items(schema: dict[str, Any]) -> tuple[str, list[Any]] | None:
+    """The first array property of a body schema with a `maxItems`, and an array one element
+    longer (distinct strings, empty objects, ...): a longer array is refused for itself."""
+    for name, prop in (schema.get("properties") or {}).items():
+        limit = prop.get("maxItems") if prop.get("type") == "array" else None
+        if not isinstance(limit, int) or limit > 1000:
+            continue
+        kind = (prop.get("items") or {}).get("type")
+        element: dict[str, Any] = {"object": {}, "array": [], "integer": 1, "boolean": True}
+        if kind == "string" or kind not in element:
+            return name, [f"sk-conformance-{index}" for index in range(limit + 1)]
+        return name, [element[kind]] * (limit + 1)
+    return None
+
+
 @rule(
     "ERR-008",
-    "A create body missing required fields answers 422 whose `errors` names "
-    "every one of them, not only the first",
-    verifies=["REQ-ERR-08"],
+    "A create body missing required fields (and with an array one element over its maxItems) "
+    "answers 422 whose `errors` names every one of them, not only the first",
+    verifies=["REQ-ERR-08", "REQ-COST-01"],
     severity=MAJOR,
 )
 def every_missing_field(ctx: RuleContext) -> None:
@@ -208,9 +223,18 @@ def every_missing_field(ctx: RuleContext) -> None:
         required = list((op.request_schema or {}).get("required", []))
         if op.method != "POST" or not required:
             continue
-        exchange = ctx.api.post(op.path, {}, operation=op.label)
+        body: dict[str, Any] = {}
+        described = "empty body"
+        too_long = over_max_items(op.request_schema or {})
+        if too_long is not None:
+            name, value = too_long
+            body[name] = value
+            described = f"body with only {name} ({len(value)} items, over its maxItems)"
+            if name not in required:
+                required.append(name)
+        exchange = ctx.api.post(op.path, body, operation=op.label)
         for problem in validation_problems(exchange, 422, required):
-            ctx.fail(op.label, f"empty body: {problem}", exchange)
+            ctx.fail(op.label, f"{described}: {problem}", exchange)
         ctx.checked()
 
 

@@ -112,7 +112,7 @@ def filter_cases(ctx: RuleContext) -> list[FilterCase]:
         if not op.filters:
             continue
         own, scope = _own_items(ctx, op, path)
-        sample = own or walk(ctx.api, op, path, per_page=100, max_pages=1).items
+        sample = own or walk(ctx.api, op, path, max_pages=1).items
         marker = ctx.state.marker if ctx.state.fixtures is not None else None
         queries: list[dict[str, str]] = []
         for flt in op.filters:
@@ -132,7 +132,7 @@ def filter_cases(ctx: RuleContext) -> list[FilterCase]:
         scoped_only = bool(own) or (op.path_params and ctx.state.fixtures is not None)
         for params in queries:
             if not scoped_only:  # no records of the suite's own: judge the first page
-                result = walk(ctx.api, op, path, params, per_page=100, max_pages=1)
+                result = walk(ctx.api, op, path, params, max_pages=1)
                 cases.append(
                     FilterCase(
                         op,

@@ -50,7 +50,8 @@ def _search_params(ctx: RuleContext, op: Operation) -> dict[str, Any]:
 
 @rule(
     "PAGE-001",
-    "A list without page parameters answers page 1 of 15 items",
+    "A list without page parameters answers the page and page size its page and per_page "
+    "parameters document as defaults",
     verifies=["REQ-PAGE-01", "REQ-WIRE-02"],
     severity=MAJOR,
 )
@@ -60,33 +61,36 @@ def defaults(ctx: RuleContext) -> None:
         ctx.state.cache[f"default page {path}"] = exchange
         if not ctx.expect(exchange.status == 200, op.label, f"got {exchange.describe()}", exchange):
             continue
-        for problem in pagination_problems(exchange.json(), 1, 15, path):
+        paging = op.paging
+        for problem in pagination_problems(exchange.json(), paging.page, paging.per_page, path):
             ctx.fail(op.label, f"defaults: {problem}", exchange)
 
 
-BAD = [
-    ("page", "0"),
-    ("page", "abc"),
-    ("per_page", "0"),
-    ("per_page", "101"),
-]
+def bad_values(op: Operation) -> list[tuple[str, str]]:
+    """Values each list refuses: below 1, not an integer, above the documented maximum."""
+    return [
+        ("page", "0"),
+        ("page", "abc"),
+        ("per_page", "0"),
+        ("per_page", str(op.paging.max_per_page + 1)),
+    ]
 
 
 @rule(
     "PAGE-002",
-    "page < 1, per_page outside 1..100 or not integers answer 400 naming the "
-    "parameter; per_page 1 and 100 are accepted",
+    "page < 1, per_page below 1 or above its documented maximum, or either not an integer, "
+    "answer 400 naming the parameter; per_page 1 and the maximum are accepted",
     verifies=["REQ-PAGE-02"],
     severity=MAJOR,
 )
 def bounds(ctx: RuleContext) -> None:
     for op, path in _targets(ctx):
-        for name, value in BAD:
+        for name, value in bad_values(op):
             exchange = ctx.api.get(path, params={name: value}, operation=op.label)
             for problem in validation_problems(exchange, 400, [name]):
                 ctx.fail(op.label, f"{name}={value}: {problem}", exchange)
             ctx.checked()
-        for per_page in (1, 100):
+        for per_page in (1, op.paging.max_per_page):
             exchange = ctx.api.get(path, params={"per_page": per_page}, operation=op.label)
             if ctx.expect(
                 exchange.status == 200,
@@ -262,21 +266,22 @@ def documented_order(ctx: RuleContext) -> None:
 def past_the_end(ctx: RuleContext) -> None:
     for op, path in _targets(ctx):
         total = _known_total(ctx, path)
-        if total is not None:  # PAGE-001 read it: the last page of 100 follows from it
-            page = max(1, math.ceil(total / 100)) + 1
+        largest = op.paging.max_per_page
+        if total is not None:  # PAGE-001 read it: the last page of the largest size follows
+            page = max(1, math.ceil(total / largest)) + 1
         else:
-            first = ctx.api.get(path, params={"per_page": 100}, operation=op.label)
+            first = ctx.api.get(path, params={"per_page": largest}, operation=op.label)
             meta = (first.json() or {}).get("meta") if isinstance(first.json(), dict) else None
             if not isinstance(meta, dict) or not isinstance(meta.get("last_page"), int):
                 ctx.fail(op.label, f"no meta.last_page: {first.describe()}", first)
                 continue
             page = meta["last_page"] + 1
-        exchange = ctx.api.get(path, params={"per_page": 100, "page": page}, operation=op.label)
+        exchange = ctx.api.get(path, params={"per_page": largest, "page": page}, operation=op.label)
         if ctx.expect(
             exchange.status == 200,
             op.label,
             f"page {page} (past the last): got {exchange.describe()}",
             exchange,
         ):
-            for problem in pagination_problems(exchange.json(), page, 100, path):
+            for problem in pagination_problems(exchange.json(), page, largest, path):
                 ctx.fail(op.label, f"page {page} (past the last): {problem}", exchange)

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 from dateutil import rrule
 from schedulingkit.conformance.catalogue import CRITICAL, MAJOR, WRITE, rule
 from schedulingkit.conformance.checks import parse_instant, validation_problems
@@ -74,11 +75,26 @@ def _first(ctx: RuleContext, collection: str) -> Created:
     return records[0]
 
 
+def location_problems(exchange: Exchange, record_path: str) -> list[str]:
+    """A 201's `Location`: an absolute URL naming the created record (`.../clients/7`); on
+    which origin is WIRE-004's to judge."""
+    location = exchange.headers.get("location")
+    if location is None:
+        return [f"no Location header (expected the URL of {record_path})"]
+    try:
+        url = httpx.URL(location)
+    except httpx.InvalidURL:
+        url = None
+    if url is None or not url.is_absolute_url or not url.path.endswith(record_path):
+        return [f"Location is {location!r}, not the absolute URL of {record_path}"]
+    return []
+
+
 @rule(
     "RES-001",
-    "Create answers 201 with {data} keeping every sent field, and a read returns "
-    "the same representation",
-    verifies=["REQ-RES-01", "REQ-WIRE-04"],
+    "Create answers 201 with {data} keeping every sent field and a Location naming the new "
+    "record, and a read returns the same representation",
+    verifies=["REQ-RES-01", "REQ-WIRE-04", "REQ-RES-09"],
     severity=CRITICAL,
     needs=[WRITE],
 )
@@ -87,6 +103,9 @@ def create_then_read(ctx: RuleContext) -> None:
         for record in ctx.fixtures.records(collection):
             for problem in echo_problems(record.body, record.exchange.data, op.item_schema):
                 ctx.fail(op.label, f"create: {problem}", record.exchange)
+            for problem in location_problems(record.exchange, record.path):
+                ctx.fail(op.label, f"create: {problem}", record.exchange)
+            ctx.checked()
             read = record.read or _get(ctx, record.path)
             if ctx.expect(
                 read.status == 200,
@@ -342,9 +361,13 @@ def expected_occurrences(event: dict[str, Any]) -> list[datetime]:
         byweekday=[days[d] for d in recurrence.get("by_weekday") or []] or None,
     )
     excluded = set(recurrence.get("exclude_dates") or [])
+    utc = ZoneInfo("UTC")
+    # the first occurrence is the start itself (also the second of two identical local times
+    # of a fall-back night); a later local time that occurs twice is its first instance
+    # (fold 0), one that does not exist is read with the offset from before the gap
     return [
-        moment.replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
-        for moment in rule_set
+        start.astimezone(utc) if index == 0 else moment.replace(tzinfo=zone).astimezone(utc)
+        for index, moment in enumerate(rule_set)
         if moment.date().isoformat() not in excluded
     ]
 
@@ -352,9 +375,9 @@ def expected_occurrences(event: dict[str, Any]) -> list[datetime]:
 @rule(
     "RES-006",
     "A recurring event's occurrences are its recurrence expanded in its time zone (excluded "
-    "dates left out, the wall-clock time kept across a DST change), inside the asked window "
-    "only",
-    verifies=["REQ-DOM-01"],
+    "dates left out, the wall-clock time kept across a DST change, the first one the event's "
+    "own start, even the second of two identical local times), inside the asked window only",
+    verifies=["REQ-DOM-01", "REQ-DOM-07"],
     severity=MAJOR,
     needs=[WRITE],
 )
@@ -368,6 +391,14 @@ def occurrences_window(ctx: RuleContext) -> None:
     path = op.url_path(id=record.id)
     everything = walk(ctx.api, op, path)
     got = [parse_instant(i.get("starts_at")) for i in everything.items]
+    start = parse_instant(record.body["starts_at"])
+    ctx.expect(
+        bool(got) and got[0] == start,
+        op.label,
+        f"the first occurrence starts at {got[0].isoformat() if got and got[0] else None}, not "
+        f"at the event's own starts_at {record.body['starts_at']}",
+        everything.pages[0],
+    )
     for problem in wall_clock_problems(got, record.body):
         ctx.fail(op.label, problem, everything.pages[-1])
     ctx.expect(

@@ -30,7 +30,7 @@ def listed(ctx: RuleContext, collection: str, record_id: int) -> tuple[dict | No
     its id (the marker search narrows the walk; a record missing from it is FILT-002's)."""
     op = ctx.contract.find("GET", collection)
     assert op is not None
-    result = walk(ctx.api, op, collection, {"search": ctx.state.marker}, per_page=100)
+    result = walk(ctx.api, op, collection, {"search": ctx.state.marker})
     item = next((i for i in result.items if i.get("id") == record_id), None)
     return item, result.pages[-1]
 
@@ -57,10 +57,12 @@ def same_everywhere(ctx: RuleContext, collection: str, record_id: int, what: str
 
 
 def _transactions(ctx: RuleContext, invoice_id: int) -> tuple[list[dict], Exchange]:
+    op = ctx.contract.find("GET", "/transactions")
+    assert op is not None
     answer = ctx.api.get(
-        "/transactions",
-        params={"invoice_id": invoice_id, "per_page": 100},
-        operation="GET /transactions",
+        op.path,
+        params={"invoice_id": invoice_id, "per_page": op.paging.max_per_page},
+        operation=op.label,
     )
     rows = answer.data if isinstance(answer.data, list) else []
     return [r for r in rows if isinstance(r, dict)], answer

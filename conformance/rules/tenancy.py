@@ -13,7 +13,9 @@ def _first_team_ids(ctx: RuleContext) -> dict[str, list[int]]:
     """The suite's records of the first team per collection, transactions included."""
     fixtures = ctx.fixtures
     ids = {c: fixtures.ids(c) for c in fixtures.created}
-    listing = ctx.api.get("/transactions", params={"search": fixtures.marker, "per_page": 100})
+    op = ctx.contract.find("GET", "/transactions")
+    per_page = op.paging.max_per_page if op is not None else 1
+    listing = ctx.api.get("/transactions", params={"search": fixtures.marker, "per_page": per_page})
     if isinstance(listing.data, list):
         ids["/transactions"] = [t["id"] for t in listing.data if isinstance(t.get("id"), int)]
     return ids

@@ -1,11 +1,19 @@
-"""WIRE: JSON everywhere, timestamps in UTC with `Z`."""
+"""WIRE: JSON everywhere, timestamps in UTC with `Z`, the headers every answer carries, links
+on the deployment's own URL, no redirects."""
 
 from __future__ import annotations
 
 from schedulingkit.conformance.catalogue import MAJOR, MINOR, rule
-from schedulingkit.conformance.checks import json_content_type_problems, utc_timestamp_problems
+from schedulingkit.conformance.checks import (
+    hardening_problems,
+    json_content_type_problems,
+    link_problems,
+    pagination_problems,
+    utc_timestamp_problems,
+)
 from schedulingkit.conformance.client import Exchange
 from schedulingkit.conformance.context import RuleContext, SuiteState
+from schedulingkit.conformance.contract import Operation
 from schedulingkit.conformance.probes import list_targets
 
 
@@ -56,3 +64,112 @@ def utc_timestamps(ctx: RuleContext) -> None:
     for op, path in targets:
         if op.label in unseen:
             ctx.api.get(path, operation=op.label)
+
+
+def _top_level_list(ctx: RuleContext) -> tuple[Operation, str]:
+    """The first list of the document that needs no parent id (no fixture to create)."""
+    op = next((o for o in ctx.contract.list_operations() if not o.path_params), None)
+    if op is None:
+        ctx.skip("the document has no list without a path parameter")
+    assert op is not None
+    return op, op.path
+
+
+def _of_operation(state: SuiteState, exchange: Exchange) -> bool:
+    """Whether the exchange called a documented operation (`GET /clients/{id}`), not an
+    unknown route, a method the path does not have, or a route outside the API."""
+    known = state.cache.get("operation labels")
+    if known is None:
+        known = state.cache["operation labels"] = {op.label for op in state.contract.operations}
+    return exchange.operation in known
+
+
+def _hardening(state: SuiteState, exchange: Exchange) -> list[str]:
+    return hardening_problems(exchange, _of_operation(state, exchange))
+
+
+@rule(
+    "WIRE-003",
+    "Every response of the run carries X-Content-Type-Options: nosniff, every response of an "
+    "operation Cache-Control: no-store, and none names the server software (Server, "
+    "X-Powered-By)",
+    verifies=["REQ-COST-05", "REQ-COST-11"],
+    severity=MAJOR,
+    observe=_hardening,
+)
+def hardening_headers(ctx: RuleContext) -> None:
+    """Judges every exchange of the run (the preflight's included); sends nothing of its own."""
+
+
+def _links(state: SuiteState, exchange: Exchange) -> list[str]:
+    return link_problems(state.config.base_url, exchange)
+
+
+@rule(
+    "WIRE-004",
+    "Links (links.*, meta.path) and the Location of a 201 are absolute URLs on the "
+    "deployment's base URL, in every response of the run; a list asked with a foreign Host "
+    "header names no link to that host",
+    verifies=["REQ-COST-06"],
+    severity=MAJOR,
+    observe=_links,
+)
+def links_from_public_url(ctx: RuleContext) -> None:
+    """Judges the links of every exchange of the run; sends one list request of its own, with
+    a `Host` header naming a host of the reserved `.invalid` domain (kept from the other
+    observers: a proxy may route such a request elsewhere)."""
+    op, path = _top_level_list(ctx)
+    foreign = f"sk-conformance-{ctx.state.run_id}.invalid"
+    exchange = ctx.api.get(
+        path,
+        params={"per_page": 1},
+        headers={"Host": foreign},
+        operation=op.label,
+        observed=False,
+    )
+    ctx.state.count(exchange)
+    named = [
+        f"{name} {value}" for name, value in exchange.headers.items() if foreign in value.lower()
+    ]
+    if foreign.encode() in exchange.content.lower():
+        named.append("the body")
+    ctx.expect(
+        not named,
+        op.label,
+        f"asked with Host: {foreign}, the answer names that host ({'; '.join(named)[:300]})",
+        exchange,
+    )
+    if exchange.status == 200:  # a deployment may also refuse a host it does not serve
+        for problem in link_problems(ctx.config.base_url, exchange):
+            ctx.fail(op.label, f"asked with Host: {foreign}: {problem}", exchange)
+
+
+def _no_redirect(state: SuiteState, exchange: Exchange) -> list[str]:
+    if 300 <= exchange.status < 400:
+        location = exchange.headers.get("location")
+        return [f"answered {exchange.status}, a redirect (Location: {location!r})"]
+    return []
+
+
+@rule(
+    "WIRE-005",
+    "A trailing slash changes nothing (a list asked as /clients/ answers as /clients), and no "
+    "response of the run is a redirect",
+    verifies=["REQ-WIRE-07"],
+    severity=MINOR,
+    observe=_no_redirect,
+)
+def trailing_slash(ctx: RuleContext) -> None:
+    """Judges every exchange of the run; sends one list request with a trailing slash."""
+    op, path = _top_level_list(ctx)
+    exchange = ctx.api.get(f"{path}/", operation=op.label)
+    if ctx.expect(
+        exchange.status == 200,
+        op.label,
+        f"{path}/ (a trailing slash): got {exchange.describe()}, expected the list as {path}",
+        exchange,
+    ):
+        for problem in pagination_problems(
+            exchange.json(), op.paging.page, op.paging.per_page, path
+        ):
+            ctx.fail(op.label, f"{path}/ (a trailing slash): {problem}", exchange)

@@ -27,8 +27,6 @@ def catalogue_for(document_path: Path | None) -> Catalogue:
 def verification(requirement: Requirement) -> str:
     if requirement.untestable:
         return f"Not from outside: {requirement.untestable}"
-    if requirement.pending:
-        return f"Not yet: {requirement.pending}"
     return "By the conformance suite"
 
 

@@ -18,7 +18,9 @@ from . import (
     errors,
     filtering,
     isolation,
+    limits,
     pagination,
+    production,
     ratelimit,
     resources,
     semantics,
@@ -44,6 +46,9 @@ class Fault:
     middleware: type
     rate_limit: str = GENEROUS_RATE_LIMIT
     what: str = ""  # what the deployment gets wrong, when the middleware's docstring is general
+    # the HTTP protocol uvicorn serves it with (None: the reference server's own), for a
+    # fault that lives below the app
+    http: str | None = None
 
     @property
     def summary(self) -> str:
@@ -205,6 +210,13 @@ FAULTS: tuple[Fault, ...] = (
         errors.FirstErrorOnly,
     ),
     Fault(
+        "max-items-clamped",
+        "ERR-008",
+        "REQ-COST-01",
+        wrap(limits.MaxItemsClamped),
+        limits.MaxItemsClamped,
+    ),
+    Fault(
         "bracket-error-keys",
         "ERR-009",
         "REQ-ERR-09",
@@ -219,6 +231,34 @@ FAULTS: tuple[Fault, ...] = (
         "REQ-WIRE-03",
         wrap(wire.TimestampsWithOffset),
         wire.TimestampsWithOffset,
+    ),
+    Fault(
+        "cache-control-no-cache",
+        "WIRE-003",
+        "REQ-COST-05",
+        wrap(production.CacheControlNoCache),
+        production.CacheControlNoCache,
+    ),
+    Fault(
+        "server-header",
+        "WIRE-003",
+        "REQ-COST-11",
+        wrap(production.ServerHeader),
+        production.ServerHeader,
+    ),
+    Fault(
+        "links-from-host",
+        "WIRE-004",
+        "REQ-COST-06",
+        wrap(production.LinksFromHost),
+        production.LinksFromHost,
+    ),
+    Fault(
+        "trailing-slash-redirect",
+        "WIRE-005",
+        "REQ-WIRE-07",
+        wrap(production.TrailingSlashRedirect),
+        production.TrailingSlashRedirect,
     ),
     # pagination and ordering
     Fault(
@@ -351,6 +391,13 @@ FAULTS: tuple[Fault, ...] = (
         resources.RequiredFieldDropped,
     ),
     Fault(
+        "no-location",
+        "RES-001",
+        "REQ-RES-09",
+        wrap(resources.NoLocation),
+        resources.NoLocation,
+    ),
+    Fault(
         "money-as-decimal-string",
         "RES-001",
         "REQ-WIRE-04",
@@ -415,6 +462,13 @@ FAULTS: tuple[Fault, ...] = (
         semantics.DstIgnored,
     ),
     Fault(
+        "first-occurrence-folded",
+        "RES-006",
+        "REQ-DOM-07",
+        wrap(semantics.FirstOccurrenceFolded),
+        semantics.FirstOccurrenceFolded,
+    ),
+    Fault(
         "inclusive-tax-as-exclusive",
         "RES-007",
         "REQ-DOM-02",
@@ -441,6 +495,43 @@ FAULTS: tuple[Fault, ...] = (
         "REQ-PAGE-03",
         wrap(semantics.LinksDropPerPage),
         semantics.LinksDropPerPage,
+    ),
+    # bounded cost and availability
+    Fault(
+        "body-read-before-limit",
+        "COST-001",
+        "REQ-COST-02",
+        wrap(limits.BodyReadBeforeLimit),
+        limits.BodyReadBeforeLimit,
+    ),
+    Fault(
+        "oversized-head-served",
+        "COST-002",
+        "REQ-COST-09",
+        wrap(limits.OversizedHeadServed),
+        limits.OversizedHeadServed,
+        http="h11",
+    ),
+    Fault(
+        "json-depth-unbounded",
+        "COST-003",
+        "REQ-COST-10",
+        wrap(limits.JsonDepthUnbounded),
+        limits.JsonDepthUnbounded,
+    ),
+    Fault(
+        "series-cap-clamped",
+        "COST-004",
+        "REQ-COST-03",
+        wrap(limits.SeriesCapClamped),
+        limits.SeriesCapClamped,
+    ),
+    Fault(
+        "no-health-route",
+        "COST-005",
+        "REQ-COST-07",
+        wrap(production.NoHealthRoute),
+        production.NoHealthRoute,
     ),
     # rate limits
     Fault(

@@ -22,6 +22,8 @@ import sys
 import traceback
 
 import tests.faults.serve  # noqa: F401 - imported before forking, so children start fast
+from tests.faults.catalogue import fault_named
+from tests.faults.harness import FAULT_VARIABLE
 
 
 def serve_in_child(request: dict) -> None:
@@ -39,8 +41,12 @@ def serve_in_child(request: dict) -> None:
         import uvicorn
         from schedulingkit.impl.web.serving import uvicorn_options
 
+        options = uvicorn_options()
+        name = request["env"].get(FAULT_VARIABLE)
+        if name and fault_named(name).http:  # a fault below the app: another protocol
+            options["http"] = fault_named(name).http
         config = uvicorn.Config(
-            "tests.faults.serve:app", factory=True, log_level="warning", **uvicorn_options()
+            "tests.faults.serve:app", factory=True, log_level="warning", **options
         )
         uvicorn.Server(config).run(sockets=[listener])
         status = 0

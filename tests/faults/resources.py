@@ -269,3 +269,17 @@ class PaymentsNotRecorded(ResponseFault):
             body["data"] = kept
             response.set_json(body)
         return response
+
+
+class NoLocation(ResponseFault):
+    """A create answered `201` without `Location` (the controller returns the resource and
+    never sets the header).
+
+    Breaks: REQ-RES-09, every `201` carries a `Location` naming the created record.
+    Caught by: RES-001.
+    """
+
+    async def rewrite(self, scope: Scope, response: Captured) -> Captured:
+        if response.status == 201:
+            response.drop_header("location")
+        return response

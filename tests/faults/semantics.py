@@ -3,7 +3,7 @@ a suite that recomputes what to expect, or reads a change back elsewhere, can se
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -48,6 +48,39 @@ class DstIgnored(JsonResponseFault):
                     moment = _instant(item[key])
                     drift = moment.astimezone(zone).utcoffset() - first  # type: ignore[operator]
                     item[key] = (moment + drift).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class FirstOccurrenceFolded(JsonResponseFault):
+    """A local time that occurs twice is read as its first instance everywhere, the series'
+    own start included (an expansion that re-reads the start from its wall-clock time): a
+    series starting at the second 02:30 of a fall-back night lists its first occurrence an
+    hour before the event starts.
+
+    Breaks: REQ-DOM-07, the first occurrence is the event's own `starts_at`, also the second
+    of two identical local times. Every other occurrence is unchanged.
+    Caught by: RES-006.
+    """
+
+    statuses = (200,)
+
+    def applies(self, scope: Scope) -> bool:
+        return _operation_id(scope) == "listEventOccurrences"
+
+    def edit(self, scope: Scope, document_: Any) -> None:
+        for item in resources(document_):
+            if not isinstance(item.get("starts_at"), str) or not item.get("timezone"):
+                continue
+            zone = ZoneInfo(str(item["timezone"]))
+            local = _instant(item["starts_at"]).astimezone(zone)
+            first = local.replace(fold=0)
+            if local.fold == 0 or first.utcoffset() == local.utcoffset():
+                continue  # not the second of two identical local times
+            shift = first.astimezone(UTC) - local.astimezone(UTC)
+            for key in ("starts_at", "ends_at"):
+                if isinstance(item.get(key), str):
+                    moved = _instant(item[key]) + shift
+                    item[key] = moved.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            item["local_starts_at"] = first.isoformat()
 
 
 def _instant(value: str) -> datetime:
