@@ -9,10 +9,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import yaml
 from schedulingkit.conformance.config import SuiteConfig
 from schedulingkit.conformance.report import RunInfo
 from schedulingkit.openapi import document_path
+from schedulingkit.openapi.contract import load_yaml
 from schedulingkit.openapi.requirements import load_catalogue
 
 TOKEN_OPTIONS = ("token", "other_team_token", "limited_token")
@@ -31,9 +31,8 @@ def tool_version() -> str:
 def contract_identity(path: str | None = None) -> tuple[str, str]:
     """(`info.version`, sha256 of the file) of the document a run judges against."""
     source = Path(path) if path else document_path()
-    content = source.read_bytes()
-    info = (yaml.safe_load(content) or {}).get("info") or {}
-    return str(info.get("version", "")), hashlib.sha256(content).hexdigest()
+    info = (load_yaml(source) or {}).get("info") or {}
+    return str(info.get("version", "")), hashlib.sha256(source.read_bytes()).hexdigest()
 
 
 def public_options(config: SuiteConfig) -> dict[str, Any]:

@@ -378,8 +378,14 @@ def _conformance_tokens(database, team_id: int, limited_scopes: list[str]) -> di
         }
 
 
-def _print_conformance_command(base_url: str, tokens: dict[str, str]) -> None:
-    """The environment and the exact command of a full run (tokens stay out of argv)."""
+def _print_conformance_command(
+    base_url: str, tokens: dict[str, str], command_on_stderr: bool = False
+) -> None:
+    """The environment and the exact command of a full run (tokens stay out of argv).
+
+    With `command_on_stderr` the command goes to the terminal and stdout holds only
+    `export` lines and comments, so a file made from it can be sourced without starting a
+    run."""
     import shlex
 
     from .settings import Settings
@@ -392,7 +398,10 @@ def _print_conformance_command(base_url: str, tokens: dict[str, str]) -> None:
         "at that limit: serve with SCHEDULINGKIT_RATE_LIMIT=3000/minute for a run of about "
         "3 min"
     )
-    click.echo("schedulingkit conformance --report-json conformance.json --html conformance.html")
+    click.echo(
+        "schedulingkit conformance --report-json conformance.json --html conformance.html",
+        err=command_on_stderr,
+    )
 
 
 @click.command("setup")
@@ -420,7 +429,8 @@ def conformance_setup(team_id: int | None, base_url: str, limited_scopes: str) -
 
     Migrates the database, creates (or uses) the first team with a token of every scope, a
     second team with its token, and a limited token of the first team; prints them as
-    `export SK_...=` lines followed by the exact `schedulingkit conformance` command.
+    `export SK_...=` lines (stdout: source them) and the exact `schedulingkit conformance`
+    command (stderr: what to run once they are exported).
     """
     from .data.models.platform import Team
     from .services.team import create_team
@@ -436,7 +446,7 @@ def conformance_setup(team_id: int | None, base_url: str, limited_scopes: str) -
             raise LookupError(f"no team with id {team_id}")
     tokens = _conformance_tokens(database, team_id, scopes)
     database.dispose()
-    _print_conformance_command(base_url, tokens)
+    _print_conformance_command(base_url, tokens, command_on_stderr=True)
 
 
 @click.command()

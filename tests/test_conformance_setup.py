@@ -53,7 +53,10 @@ def test_setup_creates_the_three_tokens_and_the_printed_run_passes(tmp_path):
         cli, ["conformance", "setup"], env={"SCHEDULINGKIT_DATABASE_URL": url}
     )
     assert result.exit_code == 0, result.output
-    lines = result.output.strip().splitlines()
+    lines = result.stdout.strip().splitlines()
+    # `setup > conformance.env; . ./conformance.env` only exports: the run is printed apart
+    assert all(line.startswith(("export ", "# ")) for line in lines), lines
+    command = result.stderr.strip().splitlines()[-1]
     env = exports(lines)
     assert set(env) == {
         "SK_BASE_URL",
@@ -63,7 +66,7 @@ def test_setup_creates_the_three_tokens_and_the_printed_run_passes(tmp_path):
         "SK_LIMITED_SCOPES",
     }
     assert env["SK_LIMITED_SCOPES"] == "clients:read,taxes:read"
-    assert lines[-1].startswith("schedulingkit conformance")
+    assert command.startswith("schedulingkit conformance")
     port = _free_port()
     server = subprocess.Popen(
         [*SCHEDULINGKIT, "serve", "--port", str(port)],
@@ -78,7 +81,7 @@ def test_setup_creates_the_three_tokens_and_the_printed_run_passes(tmp_path):
     try:
         base = f"http://127.0.0.1:{port}/api/v1"
         _wait(f"{base}/team", server)
-        output = run_printed_command(env, lines[-1], base, tmp_path)
+        output = run_printed_command(env, command, base, tmp_path)
         assert "4 passed, 0 failed, 0 skipped" in output
     finally:
         _stop(server)
