@@ -222,16 +222,16 @@ def make_async_engine(
     per request (a handshake, and on PostgreSQL a backend process, each time). A request
     beyond the pool waits for a connection instead, within the deadline."""
     parsed = async_url(url)
+    shared: dict[str, Any] = {
+        "isolation_level": "AUTOCOMMIT",
+        "pool_size": pool_size,
+        "max_overflow": 0,
+        "pool_timeout": timeout,
+        "pool_reset_on_return": None,
+        **JSON_CODEC,
+    }
     if parsed.get_backend_name() == "sqlite":
-        engine = create_async_engine(
-            parsed,
-            isolation_level="AUTOCOMMIT",
-            pool_size=pool_size,
-            max_overflow=0,
-            pool_timeout=timeout,
-            pool_reset_on_return=None,
-            **JSON_CODEC,
-        )
+        engine = create_async_engine(parsed, **shared)
         # a writer waits for SQLite's lock no longer than the deadline
         configure = functools.partial(_configure_sqlite, busy_ms=max(1, round(timeout * 1000)))
         event.listen(engine.sync_engine, "connect", configure)
@@ -240,13 +240,8 @@ def make_async_engine(
     statement_ms = max(1, round(timeout * 1000))
     return create_async_engine(
         parsed,
-        isolation_level="AUTOCOMMIT",
-        pool_size=pool_size,
-        max_overflow=0,
-        pool_timeout=timeout,
-        pool_reset_on_return=None,
+        **shared,
         pool_recycle=3600,
-        **JSON_CODEC,
         connect_args={"options": f"-c statement_timeout={statement_ms}"},
     )
 
