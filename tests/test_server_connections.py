@@ -34,19 +34,16 @@ def test_no_connection_stays_checked_out(app, api, method, path, body, status):
     event = api.create(
         "/events", {"event_type_id": event_type, "starts_at": "2026-03-16T09:00:00Z"}
     )
-    pool = app.database.engine.pool
-    before = pool.checkedout()
+    before = app.database.connections_in_use()
     response = api.request(method, path.format(event=event["id"]), json=body)
     assert response.status_code == status, response.text
-    assert pool.checkedout() == before
+    assert app.database.connections_in_use() == before == 0
 
 
 def test_refused_tokens_release_their_connection(app, client):
-    pool = app.database.engine.pool
-    before = pool.checkedout()
     headers = {"Authorization": "Bearer 1|" + "a" * 48}
     assert client.get("/api/v1/events", headers=headers).status_code == 401
-    assert pool.checkedout() == before
+    assert app.database.connections_in_use() == 0
 
 
 def test_a_transaction_left_open_never_reaches_the_next_request(app, api):
@@ -138,3 +135,125 @@ def test_a_request_that_waits_past_the_deadline_for_a_connection_is_503(postgres
             await database.aclose()
 
     asyncio.run(run())
+
+
+def test_requests_one_after_another_reuse_one_connection_without_a_checkout(database_url):
+    """A released connection is kept for the next request: twenty requests in a row check
+    one connection out of the engine's pool, once, and open one."""
+    import asyncio
+
+    from schedulingkit.impl.data.db import Database
+    from sqlalchemy import event, text
+
+    async def run() -> tuple[int, int, set[int]]:
+        database = Database(database_url)
+        checkouts: list[object] = []
+        opened: list[object] = []
+        event.listen(database.engine.sync_engine, "checkout", lambda *_: checkouts.append(1))
+        event.listen(database.engine.sync_engine, "connect", lambda *_: opened.append(1))
+        drivers = set()
+        try:
+            for i in range(20):
+                connection = await database.connect()
+                assert (await connection.execute(text(f"SELECT {i}"))).scalar_one() == i
+                drivers.add(id((await connection.get_raw_connection()).driver_connection))
+                await database.release(connection)
+                assert database.connections_in_use() == 0
+            return len(checkouts), len(opened), drivers
+        finally:
+            await database.aclose()
+
+    checkouts, opened, drivers = asyncio.run(run())
+    assert (checkouts, opened, len(drivers)) == (1, 1, 1)
+
+
+def test_a_kept_connection_goes_back_to_the_pool_once_it_is_old(database_url, monkeypatch):
+    """A connection is kept no longer than RECYCLE_SECONDS: then it goes back to the engine's
+    pool (which recycles connections as old), and the next request checks one out."""
+    import asyncio
+
+    from schedulingkit.impl.data import db as db_module
+    from sqlalchemy import event
+
+    async def run() -> int:
+        database = db_module.Database(database_url)
+        checkouts: list[object] = []
+        event.listen(database.engine.sync_engine, "checkout", lambda *_: checkouts.append(1))
+        try:
+            await database.release(await database.connect())
+            monkeypatch.setattr(db_module, "RECYCLE_SECONDS", 0)
+            await database.release(await database.connect())  # old: back to the pool
+            await database.release(await database.connect())
+            return len(checkouts)
+        finally:
+            await database.aclose()
+
+    assert asyncio.run(run()) == 2
+
+
+def test_an_invalidated_connection_is_never_kept(database_url):
+    import asyncio
+
+    from schedulingkit.impl.data.db import Database
+
+    async def run() -> bool:
+        database = Database(database_url)
+        try:
+            broken = await database.connect()
+            broken_driver = (await broken.get_raw_connection()).driver_connection
+            await broken.invalidate()
+            await database.release(broken)
+            fresh = await database.connect()
+            reused = (await fresh.get_raw_connection()).driver_connection is broken_driver
+            await database.release(fresh)
+            return reused
+        finally:
+            await database.aclose()
+
+    assert asyncio.run(run()) is False
+
+
+def test_closing_the_database_closes_the_kept_connections(database_url):
+    import asyncio
+
+    from schedulingkit.impl.data.db import Database
+
+    async def run() -> int:
+        database = Database(database_url)
+        held = [await database.connect() for _ in range(3)]
+        for connection in held:
+            await database.release(connection)
+        await database.aclose()
+        return database.engine.pool.checkedout()
+
+    assert asyncio.run(run()) == 0
+
+
+def test_ending_a_request_never_calls_the_drivers_rollback(app, api, monkeypatch):
+    """In autocommit a connection has nothing to roll back when a request ends (SQLAlchemy
+    would call the driver's rollback(): on SQLite a worker-thread hop per request)."""
+    from schedulingkit.impl.data import sqlite_driver
+
+    calls: list[object] = []
+    if app.database.networked:
+        import psycopg
+
+        original = psycopg.AsyncConnection.rollback
+
+        async def counted(self):
+            calls.append(self)
+            return await original(self)
+
+        monkeypatch.setattr(psycopg.AsyncConnection, "rollback", counted)
+    else:
+        original = sqlite_driver.OneHopConnection.rollback
+
+        def counted(self):
+            calls.append(self)
+            return original(self)
+
+        monkeypatch.setattr(sqlite_driver.OneHopConnection, "rollback", counted, raising=False)
+    for _ in range(3):
+        assert api.request("GET", "/clients").status_code == 200
+    assert api.request("POST", "/clients", json={"name": "Ada", "tags": ["a"]}).status_code == 201
+    assert calls == []
