@@ -14,6 +14,7 @@ import typing as t
 from datetime import date
 from urllib.parse import urlsplit
 
+import fastjsonschema
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import TypeValidationError
 from connexion.json_schema import Draft4RequestValidator, allow_nullable
@@ -31,6 +32,10 @@ Errors = dict[str, list[str]]
 
 # How deep arrays and objects may nest in a request body (the deepest the document needs is 4).
 MAX_JSON_DEPTH = 32
+# Bodies up to this size are checked by compiled code first (`compiled_check`); a larger one
+# (far past any the document describes) goes straight to jsonschema, whose per-element work
+# this module bounds by `maxItems`.
+COMPILED_CHECK_MAX_BYTES = 64 * 1024
 
 FORMAT_CHECKER = FormatChecker()
 FORMAT_CHECKER.checkers.update(Draft4Validator.FORMAT_CHECKER.checkers)
@@ -165,6 +170,103 @@ def _validator(schema: dict) -> t.Any:
     validator = RequestValidator(schema, format_checker=FORMAT_CHECKER)
     _VALIDATORS[id(schema)] = (schema, validator)
     return validator
+
+
+# Draft 4's keywords (what jsonschema checks in a request body): a compiled check keeps
+# only these; the document's other words (example, readOnly, discriminator...) check nothing.
+_SCHEMA_KEYWORDS = frozenset(Draft4Validator.VALIDATORS) | {"default"}
+_SUBSCHEMA = frozenset({"items", "additionalItems", "additionalProperties", "not"})
+_SUBSCHEMAS = frozenset({"allOf", "anyOf", "oneOf"})
+_SUBSCHEMA_MAPS = frozenset({"properties", "patternProperties", "dependencies"})
+
+
+def as_json_schema(schema: t.Any) -> t.Any:
+    """An OpenAPI 3.0 schema (references resolved) as the Draft 4 JSON Schema jsonschema
+    checks it against here: `nullable` (or `x-nullable`) admits null whatever else the
+    schema says (`allow_nullable` above), and only Draft 4's keywords remain."""
+    if not isinstance(schema, dict):
+        return schema
+    converted: dict[str, t.Any] = {}
+    for keyword, value in schema.items():
+        if keyword not in _SCHEMA_KEYWORDS:
+            continue
+        if keyword in _SUBSCHEMA or (keyword == "items" and isinstance(value, dict)):
+            value = as_json_schema(value)
+        elif keyword in _SUBSCHEMAS or (keyword == "items" and isinstance(value, list)):
+            value = [as_json_schema(part) for part in value]
+        elif keyword in _SUBSCHEMA_MAPS:
+            value = {name: as_json_schema(part) for name, part in value.items()}
+        converted[keyword] = value
+    if schema.get("nullable") or schema.get("x-nullable") is True:
+        return {"anyOf": [{"type": "null"}, converted]}
+    return converted
+
+
+def _always(_value: t.Any) -> bool:
+    return True
+
+
+def _formats(schema: t.Any) -> set[str]:
+    """The `format` names used anywhere in a converted schema."""
+    if isinstance(schema, list):
+        return {name for part in schema for name in _formats(part)}
+    if not isinstance(schema, dict):
+        return set()
+    found = {schema["format"]} if isinstance(schema.get("format"), str) else set()
+    for keyword, value in schema.items():
+        if keyword in _SUBSCHEMA_MAPS:
+            found |= _formats(list(value.values()))
+        elif keyword in _SUBSCHEMA or keyword in _SUBSCHEMAS:
+            found |= _formats(value)
+    return found
+
+
+_DRAFT4 = "http://json-schema.org/draft-04/schema#"
+
+
+def compiled_check(schema: dict) -> t.Callable[[t.Any], bool]:
+    """Whether an instance passes `schema` (a request body's), by fastjsonschema's compiled
+    code: ten times faster than walking it with jsonschema, which a valid body (nearly
+    every one) then never needs. It decides as jsonschema does (`as_json_schema`, the same
+    format checks; tests/test_server_body_check.py compares the two); the errors of a body
+    it refuses are jsonschema's to word."""
+    converted = as_json_schema(schema)
+    # every format the schema names, checked as jsonschema checks it here (one jsonschema
+    # does not check, such as int64, is not checked), never by fastjsonschema's own rules
+    formats = {
+        name: functools.partial(FORMAT_CHECKER.conforms, format=name)
+        if name in FORMAT_CHECKER.checkers
+        else _always
+        for name in _formats(converted)
+    }
+    validate = fastjsonschema.compile(
+        {"$schema": _DRAFT4, **converted},
+        formats=formats,
+        use_default=False,  # `fill_defaults` gives defaults, after validation
+    )
+
+    def check(instance: t.Any) -> bool:
+        try:
+            validate(instance)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
+    return check
+
+
+_COMPILED: dict[int, tuple[dict, t.Callable[[t.Any], bool]]] = {}
+
+
+def _compiled(schema: dict) -> t.Callable[[t.Any], bool]:
+    cached = _COMPILED.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    if len(_COMPILED) >= _VALIDATORS_MAX:
+        _COMPILED.clear()
+    check = compiled_check(schema)
+    _COMPILED[id(schema)] = (schema, check)
+    return check
 
 
 def schema_errors(schema: dict, instance: t.Any, root: str = "") -> Errors:
@@ -379,7 +481,7 @@ class BodyValidator(JSONRequestBodyValidator):
             more_body = message.get("more_body", False)
         raw = b"".join(chunks)
         body = self._parse_bytes(raw)
-        self._validate(body, missing=self._required and not raw.strip())
+        self._validate(body, missing=self._required and not raw.strip(), size=len(raw))
         # the endpoint takes the body from here, parsed once, its defaults filled in; the
         # bytes stay readable for any other reader
         scope[BODY_KEY] = body
@@ -396,13 +498,23 @@ class BodyValidator(JSONRequestBodyValidator):
             return {}
         return parse_json_body(raw, self._encoding or "utf-8")
 
-    def _validate(self, body: t.Any, *, missing: bool = False) -> None:
+    def _validate(self, body: t.Any, *, missing: bool = False, size: int = 0) -> None:
+        if self._plainly_valid(body, missing, size):
+            fill_defaults(self._schema, body)
+            return
         errors = schema_errors(self._schema, body)
         if missing and not errors:
             errors = {"body": ["The request body is required."]}
         if errors:
             raise ValidationFailed(errors)
         fill_defaults(self._schema, body)
+
+    def _plainly_valid(self, body: t.Any, missing: bool, size: int) -> bool:
+        """Whether the compiled check passes the body (and its text is storable): then
+        jsonschema has nothing to report."""
+        if missing or size > COMPILED_CHECK_MAX_BYTES:
+            return False
+        return _compiled(self._schema)(body) and not any(text_errors(body))
 
 
 def _replay(raw: bytes) -> Receive:
@@ -495,6 +607,7 @@ class QueryAndPathValidator(ParameterValidator):
         self._header = self.parameters.get("header", [])
         for param in (*self._query, *self._path, *self._header):
             _PARAMETERS[id(param)] = param  # held here for good: its id names it in the cache
+            _PLAINLY_VALID[id(param)] = plainly_valid(param.get("schema", {}))
 
     def validate(self, scope: Scope) -> None:
         errors: Errors = {}
@@ -541,9 +654,48 @@ def _check(errors: Errors, param: dict, value: t.Any) -> None:
         if param.get("required"):
             errors.setdefault(name, []).append(f"The {attribute(name)} field is required.")
         return
+    accepts = _PLAINLY_VALID.get(id(param))
+    if accepts is not None and accepts(value):
+        return
     for messages in _parameter_errors(id(param), type(value), value):
         errors.setdefault(name, []).extend(messages)
 
+
+# The keywords `plainly_valid` decides alone; words that only document a value, and
+# `format`s jsonschema's Draft 4 checker does not check (int32, int64).
+_PLAIN_KEYWORDS = frozenset(
+    {"type", "minimum", "maximum", "minLength", "maxLength", "enum", "format", "default"}
+    | {"description", "example", "title"}
+)
+_UNCHECKED_FORMATS = frozenset({"int32", "int64"})
+
+
+def plainly_valid(schema: dict) -> t.Callable[[t.Any], bool] | None:
+    """For a parameter schema jsonschema is not needed for (an integer within bounds, a string
+    within its lengths or from its enum), a test that says when a value surely passes it; None
+    for any other schema. A value the test does not pass is checked by jsonschema, which words
+    the errors: the test only ever skips the validator for values it would accept."""
+    kind, checked_format = schema.get("type"), schema.get("format")
+    if not set(schema) <= _PLAIN_KEYWORDS or checked_format not in (None, *_UNCHECKED_FORMATS):
+        return None
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if kind == "integer" and "enum" not in schema and "minLength" not in schema:
+        return lambda value: (
+            type(value) is int and (low is None or value >= low) and (high is None or value <= high)
+        )
+    if kind == "string" and low is None and high is None:
+        shortest, longest = schema.get("minLength", 0), schema.get("maxLength")
+        allowed = frozenset(schema["enum"]) if "enum" in schema else None
+        return lambda value: (
+            type(value) is str
+            and shortest <= len(value)
+            and (longest is None or len(value) <= longest)
+            and (allowed is None or value in allowed)
+        )
+    return None
+
+
+_PLAINLY_VALID: dict[int, t.Callable[[t.Any], bool] | None] = {}
 
 # Parameter values repeat (page=1, per_page=15, status=confirmed): a value's verdict against
 # its parameter's schema is remembered, so jsonschema runs once per distinct value. Bounded,
