@@ -10,10 +10,11 @@ connection to the pool when the request ends.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
-from starlette.datastructures import MutableHeaders, QueryParams
+from starlette.datastructures import QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -75,14 +76,25 @@ class RequestStateMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in state.headers.items():
-                    headers[name] = value
-                if message["status"] == 204 and "content-type" in headers:
-                    del headers["content-type"]  # no content, so no content type
+                message["headers"] = _with_headers(
+                    message.get("headers", ()), state.headers, drop_type=message["status"] == 204
+                )
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
             await state.release()
+
+
+def _with_headers(
+    raw: Iterable[tuple[bytes, bytes]], extra: dict[str, str], drop_type: bool
+) -> list[tuple[bytes, bytes]]:
+    """An answer's raw headers with `extra` set (replacing any of the same name) and, on a
+    204 (no content, so no content type), without `content-type`."""
+    dropped = {name.lower().encode("latin-1") for name in extra}
+    if drop_type:
+        dropped.add(b"content-type")
+    kept = [(name, value) for name, value in raw if name.lower() not in dropped]
+    kept += [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in extra.items()]
+    return kept
