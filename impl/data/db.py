@@ -23,10 +23,10 @@ import asyncio
 import functools
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import orjson
@@ -53,10 +53,12 @@ from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import String
 
 from ..domain.errors import ServiceUnavailable
-from . import sqlite_driver
+from . import driver, sqlite_driver
+from .driver import DriverResult, DriverStatement
 from .models import Base, TeamScoped
 from .models.platform import Team
 
+T = TypeVar("T")
 TEAM_PARAM = "sk_team_id"  # the bound parameter TEAM_CRITERIA reads
 DEFAULT_POOL_SIZE = 20  # the server's own is `Settings.database_pool_size`
 DEFAULT_TIMEOUT = 0.75  # seconds; the server's own is `Settings.database_timeout`
@@ -175,12 +177,30 @@ class Database:
         psycopg ask the server to cancel and wait for it, up to 10 s on a frozen server.)
         SQLite needs no timer: it is in the process, and waits for a writer's lock no
         longer than its busy timeout, the same deadline."""
+        return await self._deadlined(connection, lambda: connection.execute(statement, params))
+
+    async def read(
+        self, connection: AsyncConnection, statement: Executable, params: Params = None
+    ) -> Result | DriverResult:
+        """`statement` as `execute` runs it, on the driver's own connection when it is a read
+        or transaction control SQLAlchemy need not run (`driver.DriverStatement`)."""
+        if isinstance(params, Sequence):
+            return await self.execute(connection, statement, params)
+        prepared = DriverStatement.of(statement, connection.dialect)
+        if prepared is None:
+            result = await self.execute(connection, statement, params)
+            DriverStatement.learn(statement, connection.dialect, result)
+            return result
+        return await self._deadlined(connection, lambda: driver.run(connection, prepared, params))
+
+    async def _deadlined(self, connection: AsyncConnection, start: Callable[[], Awaitable[T]]) -> T:
+        """What `start` awaits, within the deadline (see `execute`)."""
         deadline = None
         if self.networked:
-            driver = connection.sync_connection.connection.driver_connection
-            deadline = asyncio.get_running_loop().call_later(self.timeout, driver.pgconn.finish)
+            raw = connection.sync_connection.connection.driver_connection
+            deadline = asyncio.get_running_loop().call_later(self.timeout, raw.pgconn.finish)
         try:
-            return await connection.execute(statement, params)
+            return await start()
         except Exception as exc:
             if unavailable(exc):
                 raise ServiceUnavailable("database") from exc
@@ -358,13 +378,13 @@ class TeamConnection:
     def team_id(self) -> int:
         return self.team.id
 
-    async def execute(self, statement: Executable, params: Params = None) -> Result:
+    async def execute(self, statement: Executable, params: Params = None) -> Result | DriverResult:
         scoped = team_scoped(statement)
         if isinstance(params, Sequence):
             bound: Any = [{**p, TEAM_PARAM: self.team.id} for p in params]
         else:
             bound = {**(params or {}), TEAM_PARAM: self.team.id}
-        return await self.database.execute(self.connection, scoped, bound)
+        return await self.database.read(self.connection, scoped, bound)
 
     async def scalar(self, statement: Executable, params: Params = None) -> Any:
         return (await self.execute(statement, params)).scalar()
@@ -392,7 +412,7 @@ class TeamConnection:
         info[IN_TRANSACTION] = False
 
     async def _control(self, command: str) -> None:
-        await self.database.execute(self.connection, _CONTROL[command])
+        await self.database.read(self.connection, _CONTROL[command])
 
 
 _CONTROL = {c: text(c) for c in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")}
@@ -407,7 +427,7 @@ async def team_defaults(
     database: Database, connection: AsyncConnection, team_id: int
 ) -> TeamDefaults:
     """A team's defaults (LookupError when there is no such team)."""
-    row = (await database.execute(connection, _TEAM_DEFAULTS, {"team_id": team_id})).first()
+    row = (await database.read(connection, _TEAM_DEFAULTS, {"team_id": team_id})).first()
     if row is None:
         raise LookupError(f"no team with id {team_id}")
     return TeamDefaults(team_id, *row)

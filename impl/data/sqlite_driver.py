@@ -54,6 +54,15 @@ def _statements(connection: sqlite3.Connection, operation: str, many: Any) -> Ou
         cursor.close()
 
 
+async def run_statement(driver: Any, operation: str, parameters: Any) -> tuple[Any, list[Any]]:
+    """`operation` on an aiosqlite connection in one worker-thread hop: its description and
+    rows (`driver.DriverStatement`, which skips SQLAlchemy's cursor)."""
+    description, rows, _count, _last_id = await driver._execute(
+        _statement, driver._conn, operation, parameters
+    )
+    return description, rows
+
+
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     """A buffered cursor whose statement is one trip to the worker thread."""
 
