@@ -44,6 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.elements import Label
 
 from ..data.db import TEAM_PARAM, TeamConnection
 from ..data.json_sql import json_array, json_object
@@ -334,25 +335,30 @@ _NUMBER_LAST = (
     .returning(*COLUMNS)
 )
 
+
 # What an invoice's checks read, beside the invoice itself: whether the client and event it
 # names are the team's, the taxes its lines name (and the team's defaults), and how it was
 # last paid (a refund goes back the same way).
-_TAXES = json_array(
-    json_object(
-        id=Tax.id,
-        name=Tax.name,
-        rate=cast(Tax.rate, String),
-        inclusive=Tax.inclusive,
-        is_active=Tax.is_active,
-        is_default=Tax.is_default,
-    ),
-    source=Tax,
-    where=or_(
-        Tax.id.in_(bindparam("tax_ids", expanding=True)),
-        and_(Tax.is_default == true(), Tax.is_active == true()),
-    ),
-    order_by=[Tax.id],
-).label("taxes")
+def _taxes(named: int) -> Label:
+    """The team's taxes a body's lines can apply, as JSON: the `named` ids it names (bound
+    as `tax_0`... rather than one expanding list, so the statement is the same object for
+    every body naming as many taxes, and runs on the driver) and the active defaults."""
+    named_ids = [Tax.id == bindparam(f"tax_{i}") for i in range(named)]
+    return json_array(
+        json_object(
+            id=Tax.id,
+            name=Tax.name,
+            rate=cast(Tax.rate, String),
+            inclusive=Tax.inclusive,
+            is_active=Tax.is_active,
+            is_default=Tax.is_default,
+        ),
+        source=Tax,
+        where=or_(*named_ids, and_(Tax.is_default == true(), Tax.is_active == true())),
+        order_by=[Tax.id],
+    ).label("taxes")
+
+
 _LAST_PROVIDER = (
     select(Transaction.provider)
     .where(Transaction.invoice_id == Invoice.id, Transaction.type == "payment")
@@ -367,7 +373,7 @@ _LOCKED = (
     .where(Invoice.id == bindparam("invoice_id"))
     .with_for_update(of=Invoice)
 )
-_lookup_statements: dict[tuple[bool, tuple[str, ...], bool], Select] = {}
+_lookup_statements: dict[tuple[bool, tuple[str, ...], bool, int], Select] = {}
 
 
 def _lookups(body: Mapping[str, Any], invoice_id: int | None) -> tuple[Select, dict[str, Any]]:
@@ -375,7 +381,9 @@ def _lookups(body: Mapping[str, Any], invoice_id: int | None) -> tuple[Select, d
     with it."""
     named = tuple(f for f, _m, _l in REFERENCES if body.get(f) is not None)
     wants_taxes = "items" in body
-    key = (invoice_id is not None, named, wants_taxes)
+    tax_ids = sorted({t for item in body.get("items") or () for t in item.get("tax_ids") or ()})
+    # bounded: a body has at most 100 lines of at most 5 taxes each (the document's maxItems)
+    key = (invoice_id is not None, named, wants_taxes, len(tax_ids))
     if key not in _lookup_statements:
         columns = [
             select(model.id)
@@ -386,12 +394,11 @@ def _lookups(body: Mapping[str, Any], invoice_id: int | None) -> tuple[Select, d
             if field in named
         ]
         if wants_taxes:
-            columns.append(_TAXES)
+            columns.append(_taxes(len(tax_ids)))
         base = _LOCKED if invoice_id is not None else select()
         _lookup_statements[key] = base.add_columns(*columns)
     params: dict[str, Any] = {f"ref_{field}": body[field] for field in named}
-    if wants_taxes:
-        params["tax_ids"] = sorted({t for item in body["items"] for t in item.get("tax_ids") or ()})
+    params.update({f"tax_{i}": tax_id for i, tax_id in enumerate(tax_ids)})
     if invoice_id is not None:
         params["invoice_id"] = invoice_id
     return _lookup_statements[key], params
