@@ -261,3 +261,37 @@ def test_the_one_hop_sqlite_driver_answers_as_aiosqlite_does(tmp_path):
     from schedulingkit.impl.data import sqlite_driver
 
     assert asyncio.run(run(sqlite_driver.DRIVER)) == asyncio.run(run("aiosqlite"))
+
+
+def test_what_the_driver_path_reads_of_sqlalchemy(tmp_path):
+    """`data.driver.DriverStatement` takes a compiled statement's SQL, bind order and bind
+    names from SQLAlchemy's compiler (`positional`, `positiontup`, `bind_names`, `binds`,
+    `post_compile_params`, `construct_params`), and announces each statement to the
+    engine's `before_cursor_execute` listeners through `engine.dispatch`."""
+    from sqlalchemy import bindparam, column, create_engine, event, select, table
+    from sqlalchemy.engine import default
+    from sqlalchemy.sql.compiler import SQLCompiler
+
+    things = table("things", column("id"), column("name"))
+    statement = select(things.c.name).where(
+        things.c.id == bindparam("a"), things.c.name != bindparam("b", value="x")
+    )
+    engine = create_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    compiled = statement.compile(dialect=engine.dialect)
+    assert isinstance(compiled, SQLCompiler) and compiled.positional
+    assert list(compiled.positiontup) == ["a", "b"], "SQLCompiler.positiontup"
+    assert sorted(compiled.bind_names.values()) == ["a", "b"], "SQLCompiler.bind_names"
+    assert set(compiled.binds) == {"a", "b"}, "SQLCompiler.binds"
+    assert not compiled.post_compile_params, "SQLCompiler.post_compile_params"
+    assert compiled.construct_params({"a": 1}) == {"a": 1, "b": "x"}, "construct_params"
+    assert isinstance(engine.dialect, default.DefaultDialect)
+
+    announce = engine.dispatch.before_cursor_execute
+    assert not announce, "an engine without listeners: engine.dispatch.<event> is falsy"
+    heard: list[tuple] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: heard.append(args))
+    announce = engine.dispatch.before_cursor_execute
+    assert announce, "engine.dispatch.before_cursor_execute is truthy with a listener"
+    announce(None, None, "SELECT 1", (), None, False)
+    assert heard == [(None, None, "SELECT 1", (), None, False)]
+    engine.dispose()
