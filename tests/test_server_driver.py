@@ -149,3 +149,27 @@ def test_a_driver_error_is_sqlalchemys_and_the_connection_stays_usable(database_
             await database.aclose()
 
     assert asyncio.run(run()) == 1
+
+
+def test_text_that_returns_rows_stays_sqlalchemys(database_url):
+    """Text has no typed columns to process its rows by: a text SELECT is SQLAlchemy's to
+    run every time (only transaction control text goes to the driver)."""
+    probe = text("SELECT 1 AS one")
+
+    async def run() -> list[tuple[int, bool]]:
+        database = Database(database_url)
+        seen: list[bool] = []
+        event.listen(
+            database.engine.sync_engine,
+            "before_cursor_execute",
+            lambda _c, _cur, _sql, _p, context, _m: seen.append(context is None),
+        )
+        connection = await database.connect()
+        try:
+            values = [(await database.read(connection, probe)).scalar() for _ in range(3)]
+            return list(zip(values, seen, strict=True))
+        finally:
+            await database.release(connection)
+            await database.aclose()
+
+    assert asyncio.run(run()) == [(1, False)] * 3

@@ -141,6 +141,8 @@ class DriverStatement:
                 return None
             if len(keys) != len(statement.selected_columns):
                 return None
+        elif keys:  # text that returns rows has no typed columns to process them by
+            return None
         prepared = cls(statement, dialect, keys)
         compiled = prepared.compiled
         binds = compiled.binds.values()
