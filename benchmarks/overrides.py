@@ -135,12 +135,17 @@ def main() -> None:
 
             async def measure(app=app) -> dict[str, float]:
                 costs = {}
-                for label, method, path, body in TARGETS:
-                    floor = await floor_ms(method, path, body, options.requests, options.repeats)
-                    own = await cpu_ms(
-                        app, token, method, path, body, options.requests, options.repeats
-                    )
-                    costs[label] = max(0.0, own - floor)
+                try:
+                    for label, method, path, body in TARGETS:
+                        floor = await floor_ms(
+                            method, path, body, options.requests, options.repeats
+                        )
+                        own = await cpu_ms(
+                            app, token, method, path, body, options.requests, options.repeats
+                        )
+                        costs[label] = max(0.0, own - floor)
+                finally:  # ASGITransport runs no lifespan: close the app's connections here
+                    await app.database.aclose()
                 return costs
 
             results[name] = asyncio.run(measure())

@@ -104,7 +104,8 @@ def app(database_url: str):
     )
     application = create_app(settings)
     yield application
-    application.database.dispose()
+    # the connections a request kept for the next one, then the pools
+    asyncio.run(application.database.aclose())
 
 
 @pytest.fixture(scope="session")
