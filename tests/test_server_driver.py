@@ -173,3 +173,23 @@ def test_text_that_returns_rows_stays_sqlalchemys(database_url):
             await database.aclose()
 
     assert asyncio.run(run()) == [(1, False)] * 3
+
+
+def test_a_driver_result_reads_as_sqlalchemys_result():
+    from sqlalchemy.exc import MultipleResultsFound, NoResultFound
+
+    row = driver._row_class(("id", "name"))
+    none, one, two = (
+        driver.DriverResult([]),
+        driver.DriverResult([row._make((1, "Ada"))]),
+        driver.DriverResult([row._make((1, "Ada")), row._make((2, "Bo"))]),
+    )
+    assert (none.first(), none.scalar(), none.all(), none.scalars()) == (None, None, [], [])
+    first = one.first()
+    assert (first.id, first[1], first._mapping) == (1, "Ada", {"id": 1, "name": "Ada"})
+    assert (one.scalar(), one.scalar_one(), two.scalars()) == (1, 1, [1, 2])
+    assert [tuple(r) for r in two] == [(1, "Ada"), (2, "Bo")] == [tuple(r) for r in two.all()]
+    with pytest.raises(NoResultFound):
+        none.scalar_one()
+    with pytest.raises(MultipleResultsFound):
+        two.scalar_one()

@@ -31,7 +31,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Select, TextClause
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, MultipleResultsFound, NoResultFound
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from . import sqlite_driver
@@ -65,8 +65,10 @@ class DriverResult:
         return self.rows[0][0] if self.rows else None
 
     def scalar_one(self) -> Any:
-        if len(self.rows) != 1:
-            raise LookupError(f"expected one row, got {len(self.rows)}")
+        if not self.rows:
+            raise NoResultFound("No row was found when one was required")
+        if len(self.rows) > 1:
+            raise MultipleResultsFound("Multiple rows were found when exactly one was required")
         return self.rows[0][0]
 
     def all(self) -> list[Any]:
