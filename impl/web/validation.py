@@ -153,23 +153,31 @@ def join_path(*parts: t.Any) -> str:
     return ".".join(str(part) for part in parts if part != "")
 
 
-# One validator per schema (the document's schemas live as long as the process): building
-# one checks the schema and sets up its resolver, which cost more than validating a body.
-# Keyed by identity, holding the schema so its id cannot be reused; bounded in case a caller
-# passes throwaway schemas.
-_VALIDATORS: dict[int, tuple[dict, t.Any]] = {}
-_VALIDATORS_MAX = 4096
+class PerSchema:
+    """What is built from a schema, once per schema (the document's schemas live as long as
+    the process, and building a validator costs more than validating a body). Keyed by
+    identity, holding the schema so its id cannot be reused; bounded in case a caller
+    passes throwaway schemas."""
+
+    MAX = 4096
+
+    def __init__(self, build: t.Callable[[dict], t.Any]) -> None:
+        self.build = build
+        self._built: dict[int, tuple[dict, t.Any]] = {}
+
+    def __call__(self, schema: dict) -> t.Any:
+        cached = self._built.get(id(schema))
+        if cached is not None and cached[0] is schema:
+            return cached[1]
+        if len(self._built) >= self.MAX:
+            self._built.clear()
+        built = self.build(schema)
+        self._built[id(schema)] = (schema, built)
+        return built
 
 
-def _validator(schema: dict) -> t.Any:
-    cached = _VALIDATORS.get(id(schema))
-    if cached is not None and cached[0] is schema:
-        return cached[1]
-    if len(_VALIDATORS) >= _VALIDATORS_MAX:
-        _VALIDATORS.clear()
-    validator = RequestValidator(schema, format_checker=FORMAT_CHECKER)
-    _VALIDATORS[id(schema)] = (schema, validator)
-    return validator
+# jsonschema's validator (checks the schema and sets up its resolver when built)
+_validator = PerSchema(lambda schema: RequestValidator(schema, format_checker=FORMAT_CHECKER))
 
 
 # Draft 4's keywords (what jsonschema checks in a request body): a compiled check keeps
@@ -255,18 +263,7 @@ def compiled_check(schema: dict) -> t.Callable[[t.Any], bool]:
     return check
 
 
-_COMPILED: dict[int, tuple[dict, t.Callable[[t.Any], bool]]] = {}
-
-
-def _compiled(schema: dict) -> t.Callable[[t.Any], bool]:
-    cached = _COMPILED.get(id(schema))
-    if cached is not None and cached[0] is schema:
-        return cached[1]
-    if len(_COMPILED) >= _VALIDATORS_MAX:
-        _COMPILED.clear()
-    check = compiled_check(schema)
-    _COMPILED[id(schema)] = (schema, check)
-    return check
+_compiled = PerSchema(compiled_check)  # fastjsonschema's generated code
 
 
 def schema_errors(schema: dict, instance: t.Any, root: str = "") -> Errors:
