@@ -118,8 +118,8 @@ def test_a_statement_runs_on_the_driver_from_its_second_run(app, database_url):
         connection = await database.connect()
         try:
             for _ in range(2):
-                await database.read(connection, statement, {"tax_id": 1})
-                await database.read(connection, expanding, {"tax_ids": [1, 2]})
+                await database.execute(connection, statement, {"tax_id": 1})
+                await database.execute(connection, expanding, {"tax_ids": [1, 2]})
             return seen
         finally:
             await database.release(connection)
@@ -166,7 +166,7 @@ def test_text_that_returns_rows_stays_sqlalchemys(database_url):
         )
         connection = await database.connect()
         try:
-            values = [(await database.read(connection, probe)).scalar() for _ in range(3)]
+            values = [(await database.execute(connection, probe)).scalar() for _ in range(3)]
             return list(zip(values, seen, strict=True))
         finally:
             await database.release(connection)

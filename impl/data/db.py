@@ -168,8 +168,12 @@ class Database:
 
     async def execute(
         self, connection: AsyncConnection, statement: Executable, params: Params = None
-    ) -> Result:
+    ) -> Result | DriverResult:
         """`statement` on `connection` within the deadline, else `ServiceUnavailable`.
+
+        A read or transaction control runs on the driver's own connection once its statement
+        object has run (`driver.DriverStatement`); a first run, a write, an IN list and a
+        list of parameter sets are SQLAlchemy's to run.
 
         On PostgreSQL the deadline closes the connection's socket (libpq's `finish`): the
         statement then fails at once as a lost connection, which SQLAlchemy invalidates, so
@@ -177,21 +181,15 @@ class Database:
         psycopg ask the server to cancel and wait for it, up to 10 s on a frozen server.)
         SQLite needs no timer: it is in the process, and waits for a writer's lock no
         longer than its busy timeout, the same deadline."""
-        return await self._deadlined(connection, lambda: connection.execute(statement, params))
-
-    async def read(
-        self, connection: AsyncConnection, statement: Executable, params: Params = None
-    ) -> Result | DriverResult:
-        """`statement` as `execute` runs it, on the driver's own connection when it is a read
-        or transaction control SQLAlchemy need not run (`driver.DriverStatement`)."""
-        if isinstance(params, Sequence):
-            return await self.execute(connection, statement, params)
-        prepared = DriverStatement.of(statement, connection.dialect)
-        if prepared is None:
-            result = await self.execute(connection, statement, params)
+        many = isinstance(params, Sequence)
+        prepared = None if many else DriverStatement.of(statement, connection.dialect)
+        if prepared is not None:
+            run = functools.partial(driver.run, connection, prepared, params)
+            return await self._deadlined(connection, run)
+        result = await self._deadlined(connection, lambda: connection.execute(statement, params))
+        if not many:
             DriverStatement.learn(statement, connection.dialect, result)
-            return result
-        return await self._deadlined(connection, lambda: driver.run(connection, prepared, params))
+        return result
 
     async def _deadlined(self, connection: AsyncConnection, start: Callable[[], Awaitable[T]]) -> T:
         """What `start` awaits, within the deadline (see `execute`)."""
@@ -384,7 +382,7 @@ class TeamConnection:
             bound: Any = [{**p, TEAM_PARAM: self.team.id} for p in params]
         else:
             bound = {**(params or {}), TEAM_PARAM: self.team.id}
-        return await self.database.read(self.connection, scoped, bound)
+        return await self.database.execute(self.connection, scoped, bound)
 
     async def scalar(self, statement: Executable, params: Params = None) -> Any:
         return (await self.execute(statement, params)).scalar()
@@ -412,7 +410,7 @@ class TeamConnection:
         info[IN_TRANSACTION] = False
 
     async def _control(self, command: str) -> None:
-        await self.database.read(self.connection, _CONTROL[command])
+        await self.database.execute(self.connection, _CONTROL[command])
 
 
 _CONTROL = {c: text(c) for c in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")}
@@ -427,7 +425,7 @@ async def team_defaults(
     database: Database, connection: AsyncConnection, team_id: int
 ) -> TeamDefaults:
     """A team's defaults (LookupError when there is no such team)."""
-    row = (await database.read(connection, _TEAM_DEFAULTS, {"team_id": team_id})).first()
+    row = (await database.execute(connection, _TEAM_DEFAULTS, {"team_id": team_id})).first()
     if row is None:
         raise LookupError(f"no team with id {team_id}")
     return TeamDefaults(team_id, *row)

@@ -99,7 +99,7 @@ async def authenticate(
     if match is None:
         return None
     token_id, entropy, checksum = int(match[1]), match[2], match[3]
-    result = await database.read(connection, _TOKEN_BY_ID, {"token_id": token_id})
+    result = await database.execute(connection, _TOKEN_BY_ID, {"token_id": token_id})
     row = result.first()
     expected = row[1] if row is not None else hash_secret("")
     presented_hash = hash_secret(entropy + checksum)
