@@ -73,31 +73,25 @@ def _variants(example: Any) -> Iterator[Any]:
     neighbour, one change at a time."""
     yield example
     yield from REPLACEMENTS
-    yield from _changed(example, ())
+    yield from _changed(example)
 
 
-def _changed(node: Any, path: tuple) -> Iterator[Any]:
+def _changed(node: Any) -> Iterator[Any]:
+    """`node` with one change: a field or element replaced (or itself changed), removed, an
+    unknown field added, an element repeated."""
     if isinstance(node, dict):
         for key, value in node.items():
-            for replacement in REPLACEMENTS:
-                yield _replaced(node, key, replacement)
+            for other in (*REPLACEMENTS, *_changed(value)):
+                yield {**node, key: other}
             yield {k: v for k, v in node.items() if k != key}
-            for changed in _changed(value, (*path, key)):
-                yield _replaced(node, key, changed)
         yield {**node, "nickname": "x"}
     elif isinstance(node, list):
         if node:
             yield [*node, node[0]]  # a duplicate element
             yield node[:-1]
         for index, value in enumerate(node):
-            for replacement in REPLACEMENTS:
-                yield [*node[:index], replacement, *node[index + 1 :]]
-            for changed in _changed(value, (*path, index)):
-                yield [*node[:index], changed, *node[index + 1 :]]
-
-
-def _replaced(node: dict, key: str, value: Any) -> dict:
-    return {**node, key: value}
+            for other in (*REPLACEMENTS, *_changed(value)):
+                yield [*node[:index], other, *node[index + 1 :]]
 
 
 def _agree(schema: dict, body: Any) -> None:
